@@ -1,0 +1,105 @@
+# leadrank — build, test, demo and bench. `make help` lists the targets and switches.
+#
+# Switches:
+#   OPENMP=0          build without OpenMP (fully sequential)
+#   ISAL=0|1          inflate with ISA-L (default: 1 when libisal-dev is installed)
+#   SAN=address,undefined   build with sanitizers (objects go to build-san/)
+#   DEBUG=1           -O0
+
+CC      ?= gcc
+OPENMP  ?= 1
+ISAL    ?= $(shell test -f /usr/include/isa-l.h && echo 1 || echo 0)
+SAN     ?=
+DEBUG   ?= 0
+
+BUILD   := build$(if $(SAN),-san,)
+OPT     := $(if $(filter 1,$(DEBUG)),-O0,-O2)
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+           -ffp-contract=off -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
+LDLIBS  += -lcsv -lz -lm $(shell pkg-config --libs jansson hiredis libxxhash 2>/dev/null || echo -ljansson -lhiredis -lxxhash)
+
+ifeq ($(OPENMP),1)
+CFLAGS  += -fopenmp
+LDFLAGS += -fopenmp
+endif
+ifeq ($(ISAL),1)
+CFLAGS  += -DLR_HAVE_ISAL=1
+LDLIBS  += -lisal
+endif
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+ENGINE_SRC := $(wildcard engine/*.c)
+ENGINE_LIB_SRC := $(filter-out engine/main.c,$(ENGINE_SRC))
+ENGINE_OBJ := $(ENGINE_LIB_SRC:engine/%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+EMBEDDED   := schemas/leads.schema.json:embedded_leads_schema \
+              schemas/deals.schema.json:embedded_deals_schema \
+              schemas/model.default.json:embedded_model_default
+
+.PHONY: all deps test test-san unit demo sample bench clean help
+
+all: $(BUILD)/leadrank
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/embedded.c: scripts/embed.sh $(foreach e,$(EMBEDDED),$(firstword $(subst :, ,$(e))))
+	@mkdir -p $(BUILD)
+	sh scripts/embed.sh $@ $(EMBEDDED)
+
+$(BUILD)/%.o: engine/%.c
+	@mkdir -p $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/embedded.o: $(BUILD)/embedded.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libleadrank.a: $(ENGINE_OBJ)
+	ar rcs $@ $^
+
+$(BUILD)/leadrank: $(BUILD)/main.o $(BUILD)/libleadrank.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/testhelp.h $(BUILD)/libleadrank.a
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libleadrank.a $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+# Every test: unit binaries, then the integration suites; ends with "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@python3 tests/run_tests.py --build $(BUILD)
+
+# The same suite under AddressSanitizer and UBSan.
+test-san: deps
+	@$(MAKE) --no-print-directory SAN=address,undefined all unit
+	@python3 tests/run_tests.py --build build-san
+
+sample: all
+	@python3 bench/gen_leads.py --rows 100000 --seed 1 --out bench/data/sample
+
+demo: deps
+	@$(MAKE) --no-print-directory all sample
+	@sh scripts/demo.sh $(BUILD)/leadrank bench/data/sample
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@python3 bench/run_bench.py --leadrank $(BUILD)/leadrank
+
+clean:
+	rm -rf build build-san
+
+help:
+	@echo "make demo       install deps, build, generate a 100k-row sample, score it, show the top 10"
+	@echo "make test       install deps, build, run every test (unit + integration)"
+	@echo "make test-san   the same under AddressSanitizer + UBSan"
+	@echo "make sample     generate bench/data/sample (leads, deals, truth file)"
+	@echo "make bench      benchmark harness (bench/results/latest.json)"
+	@echo "switches: OPENMP=0  ISAL=0|1  SAN=address,undefined  DEBUG=1"
+
+-include $(wildcard $(BUILD)/*.d)

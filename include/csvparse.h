@@ -1,0 +1,30 @@
+/* csvparse.h — splits one framed record into fields with libcsv (default mode).
+ *
+ * In:  the bytes of one record as frame_next delimited it (no terminator).
+ * Out: its fields exactly as libcsv 3.0.3 delivers them with csv_init(&p, 0) followed by
+ *      csv_fini: quotes removed, `""` unescaped, blanks outside quotes dropped.
+ *
+ * One csvparse per thread: it owns the libcsv parser and the field buffer. Fields returned
+ * by csvparse_record point into that buffer and stay valid until the next call on the same
+ * csvparse. Free with csvparse_free (accepts NULL).
+ */
+#ifndef LR_CSVPARSE_H
+#define LR_CSVPARSE_H
+
+#include <stddef.h>
+
+#include "lr_err.h"
+#include "row.h"
+
+typedef struct csvparse csvparse;
+
+/* Caller frees with csvparse_free. Aborts on allocation failure. */
+csvparse *csvparse_new(void);
+void csvparse_free(csvparse *p);
+
+/* Splits rec[0, len) into fields; *fields_out and *n_out describe them (owned by p,
+ * valid until the next call). Returns LR_OK, or LR_ERR_INPUT if libcsv fails. */
+int csvparse_record(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
+                    size_t *n_out) LR_MUST_CHECK;
+
+#endif

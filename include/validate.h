@@ -1,0 +1,23 @@
+/* validate.h — the value rules of SPEC §2 applied to one parsed record.
+ *
+ * In:  the record's fields (one per header column) and the schema_map of its input.
+ * Out: one lr_value per schema field, or the first failing rule as a reject reason.
+ * Pure functions of their arguments: any thread may call them concurrently.
+ * Uniqueness (constraints.unique, lead_id) is decided later over all rows, not here.
+ */
+#ifndef LR_VALIDATE_H
+#define LR_VALIDATE_H
+
+#include <stddef.h>
+
+#include "row.h"
+#include "schema.h"
+
+/* Validates fields[0, n) (n == m->n_cols) into vals[0, s->n_fields). Returns
+ * LR_REASON_NONE when every rule passes, else the reason of the first failing column in
+ * input column order, with *field_out = that schema field's index. vals[].str point into
+ * fields. Does not check UTF-8 (the caller checks the whole raw record first, A5/A8). */
+int validate_record(const schema *s, const schema_map *m, const lr_field *fields, size_t n,
+                    lr_value *vals, long *field_out);
+
+#endif
