@@ -1,0 +1,60 @@
+/* csvw.h — CSV output: the field quoting rule of SPEC §6 and files that appear only when
+ * complete.
+ *
+ * Dialect (refscore A36): UTF-8, `,` between fields, `\n` after every record; a field is
+ * enclosed in `"` (inner `"` doubled) if and only if it contains `,`, `"`, CR or LF, or
+ * starts or ends with a space or tab.
+ *
+ * lr_buf is a growable byte buffer; csvw_buf_* append formatted CSV to it (any thread, on
+ * its own buffer). csvw is one output file: bytes go to a temporary file beside the final
+ * name and csvw_commit renames it into place (with --fsync also fsyncs the file and the
+ * directory); csvw_abort removes the temporary. With gzip, the output is a sequence of
+ * gzip members, each holding a fixed CSVW_GZIP_MEMBER_BYTES of uncompressed data (the last
+ * one less), header MTIME 0, no file name, OS 255 — so the bytes never depend on how
+ * writes were split. A writer keeps its first error and reports it at commit.
+ *
+ * Call order: csvw_open → csvw_write … → csvw_commit or csvw_abort (both free the csvw).
+ * One thread per csvw.
+ */
+#ifndef LR_CSVW_H
+#define LR_CSVW_H
+
+#include <stddef.h>
+
+#include "lr_err.h"
+
+#define CSVW_GZIP_MEMBER_BYTES ((size_t)4 << 20)
+
+typedef struct lr_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+} lr_buf;
+
+void lr_buf_reserve(lr_buf *b, size_t extra);
+void lr_buf_put(lr_buf *b, const char *s, size_t len);
+void lr_buf_putc(lr_buf *b, char c);
+void lr_buf_release(lr_buf *b); /* frees data; b may be reused after */
+
+/* Appends one field, quoted by the rule above (no separator). */
+void csvw_buf_field(lr_buf *b, const char *s, size_t len);
+/* 1 when the field needs quotes under the rule above. */
+int csvw_needs_quotes(const char *s, size_t len);
+
+typedef struct csvw csvw;
+
+/* Opens a writer whose bytes will appear at final_path on commit. */
+int csvw_open(const char *final_path, int gzip, int do_fsync, csvw **out,
+              lr_err *err) LR_MUST_CHECK;
+/* Appends bytes (already formatted CSV). Errors are kept for csvw_commit. */
+void csvw_write(csvw *w, const char *s, size_t len);
+/* Flushes, finishes gzip, checks every close, renames into place; frees w. */
+int csvw_commit(csvw *w, lr_err *err) LR_MUST_CHECK;
+/* Removes the temporary file; frees w. Accepts NULL. */
+void csvw_abort(csvw *w);
+
+/* Writes a whole small file (summary.json) atomically the same way. */
+int csvw_write_file(const char *final_path, const char *s, size_t len, int do_fsync,
+                    lr_err *err) LR_MUST_CHECK;
+
+#endif

@@ -1,0 +1,35 @@
+/* ingest.h — bytes in: opens an INPUT (a path or `-` for standard input), detects gzip by
+ * its magic bytes (1f 8b), inflates every member, and hands back the whole decompressed
+ * text.
+ *
+ * Gzip rules (SPEC §1, refscore A40): all members are read (pigz, bgzip, `cat a.gz b.gz`);
+ * NUL bytes after a member are skipped; a truncated member, a CRC or length mismatch,
+ * corrupt deflate data, or bytes after a member that do not begin another member are
+ * LR_ERR_INPUT with a one-line message naming the input. The inflater is ISA-L when built
+ * with LR_HAVE_ISAL, zlib otherwise; both give the same bytes.
+ *
+ * Ownership: *data_out is malloc'ed; the caller frees it with free(). Any thread may call
+ * ingest_read_all on distinct inputs.
+ */
+#ifndef LR_INGEST_H
+#define LR_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr_err.h"
+
+/* Reads all of INPUT `path` ("-" = stdin). *data_out gets len_out bytes plus a NUL byte
+ * after them (not counted), so text scanners may rely on a terminator. */
+int ingest_read_all(const char *path, char **data_out, size_t *len_out,
+                    lr_err *err) LR_MUST_CHECK;
+
+/* Inflates a gzip byte string (all members) held in memory; same rules and ownership as
+ * ingest_read_all. `name` is used in messages. */
+int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_len,
+                          char **data_out, size_t *len_out, lr_err *err) LR_MUST_CHECK;
+
+/* "isa-l" or "zlib": the inflater this build uses (reported by `leadrank --version`). */
+const char *ingest_inflater_name(void);
+
+#endif
