@@ -81,7 +81,8 @@ test-san: deps
 	@python3 tests/run_tests.py --build build-san
 
 sample: all
-	@python3 bench/gen_leads.py --rows 100000 --seed 1 --out bench/data/sample
+	@mkdir -p bench/data
+	@test -f bench/data/sample.leads.csv.gz || python3 bench/gen_leads.py --rows 100000 --seed 1 --gzip --out bench/data/sample
 
 demo: deps
 	@$(MAKE) --no-print-directory all sample

@@ -41,6 +41,12 @@ void csvw_buf_field(lr_buf *b, const char *s, size_t len);
 /* 1 when the field needs quotes under the rule above. */
 int csvw_needs_quotes(const char *s, size_t len);
 
+/* Appends to out one complete gzip member holding in[0..in_len): zlib level 6, header
+ * MTIME 0, no file name, OS 255. Depends only on its arguments, so several threads may
+ * compress members at once (each with its own out); the bytes are the same on every
+ * thread. Returns LR_OK, or LR_ERR_MEMORY when zlib cannot allocate its state. */
+int csvw_gzip_member(const char *in, size_t in_len, lr_buf *out) LR_MUST_CHECK;
+
 typedef struct csvw csvw;
 
 /* Opens a writer whose bytes will appear at final_path on commit. */

@@ -30,6 +30,7 @@ typedef struct hist_vstats {
 
 typedef struct hist_globals {
   int64_t N, W;                 /* all deals, won deals */
+  int64_t customers;            /* distinct lowercase account_domain among all won deals */
   double wr_g, A_g, D_g, C_g;   /* global statistics after defaults */
   int64_t deal_rows;            /* deal records read (good + bad) */
   int64_t deal_rows_bad;        /* deal records rejected */

@@ -24,6 +24,11 @@
 int ingest_read_all(const char *path, char **data_out, size_t *len_out,
                     lr_err *err) LR_MUST_CHECK;
 
+/* Reads all of INPUT `path` as stored, without inflating (the Redis cache hashes the
+ * stored bytes). Same ownership as ingest_read_all, NUL byte after the data included. */
+int ingest_read_raw(const char *path, unsigned char **raw_out, size_t *len_out,
+                    lr_err *err) LR_MUST_CHECK;
+
 /* Inflates a gzip byte string (all members) held in memory; same rules and ownership as
  * ingest_read_all. `name` is used in messages. */
 int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_len,

@@ -8,7 +8,10 @@
  * trueValues, falseValues, groupChar, bareNumber, and schema-level missingValues; plus
  * the extension property `aliases` (header spellings of CRM exports). Anything else —
  * an unknown type, constraint or format directive — is LR_ERR_SCHEMA with the schema
- * file's line and column.
+ * file's line and column (syntax errors: where jansson stopped; semantic errors: where the
+ * offending value starts, e.g. the "money" of `"type": "money"`). Also refused: unknown
+ * field properties other than title, description and example; a header spelling (name or
+ * alias, ASCII case-insensitive) shared by two fields; a do_not_contact that is not boolean.
  *
  * Call order: schema_load_file / schema_load_text → schema_map_header (once per input)
  * → validate_record (validate.h) per row → schema_map_release → schema_free.

@@ -1,8 +1,10 @@
 /* score.h — fit, risk, priority, segment, disqualification, tier and reasons (SPEC §4).
  *
  * Pure functions of (one validated lead, its vertical's statistics, as-of, model): no
- * locks, no allocation; any thread may call score_row concurrently. Arithmetic follows
- * refscore A24 to the bit (built with -ffp-contract=off).
+ * locks, no shared scratch; any thread may call score_row concurrently. Nothing is
+ * allocated except for values too long for a stack buffer (a vertical over 256 bytes, an
+ * email over 320). Arithmetic follows refscore A24 to the bit (built with
+ * -ffp-contract=off).
  *
  * Call order: score_plan_bind once per schema → score_row per accepted lead.
  */

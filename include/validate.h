@@ -4,6 +4,14 @@
  * Out: one lr_value per schema field, or the first failing rule as a reject reason.
  * Pure functions of their arguments: any thread may call them concurrently.
  * Uniqueness (constraints.unique, lead_id) is decided later over all rows, not here.
+ *
+ * Per field type, a present value carries: str/str_len (the trimmed text, always);
+ * num (number, integer; for a string field with constraints.enum, the index of the
+ * matching enum value, so callers need not compare spellings again); date (date);
+ * boolean (boolean). An email-format field keeps its trimmed text: normalising it and
+ * treating an invalid one as absent is the caller's business (SPEC §2: never a reject).
+ * An any_true field (do_not_contact) is validated in every column that feeds it and is
+ * true when any of them is.
  */
 #ifndef LR_VALIDATE_H
 #define LR_VALIDATE_H

@@ -11,6 +11,7 @@ tests/integration/test_*.py is a unittest module; each test method counts.
 """
 import argparse
 import glob
+import io
 import os
 import re
 import subprocess
@@ -62,7 +63,10 @@ def run_integration(build, pattern):
             continue
         t0 = time.time()
         suite = unittest.defaultTestLoader.loadTestsFromName(name)
-        result = unittest.TextTestRunner(stream=sys.stdout, verbosity=0).run(suite)
+        stream = io.StringIO()
+        result = unittest.TextTestRunner(stream=stream, verbosity=0).run(suite)
+        if not result.wasSuccessful():
+            print(stream.getvalue())
         bad = len(result.failures) + len(result.errors) + len(result.unexpectedSuccesses)
         good = result.testsRun - bad - len(result.skipped)
         print(f"integration {name}: {good} passed, {bad} failed"

@@ -1,0 +1,246 @@
+/* command_run.c — `score` and `validate`: the whole pipeline from INPUTs to OUTDIR.
+ *
+ * score:    schema, model, history → scan (parse, validate, score in parallel) → unique
+ *           → dedupe → rank → the four CSVs and summary.json.
+ * validate: schema → scan without scoring → unique → rejects.csv and summary.json (with
+ *           -o), and one line of counts on stdout.
+ * Everything that can fail for a usage, schema or input reason happens before OUTDIR is
+ * touched, so exit 2 publishes nothing.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "dedupe.h"
+#include "embedded.h"
+#include "history_source.h"
+#include "output.h"
+#include "par.h"
+#include "rank.h"
+#include "scan.h"
+#include "summary.h"
+#include "unique.h"
+#include "values.h"
+
+#define RUN_MAX_TIMINGS 8
+
+typedef struct run_state {
+  const cli_opts *o;
+  int threads;
+  char as_of_text[16];
+  int32_t as_of;
+  schema *leads_schema;
+  schema *deals_schema;
+  model model;
+  score_plan plan;
+  history *history;
+  const char *history_source;  /* summary.json history.source */
+  const char *history_cache;   /* summary.json history.cache */
+  table *table;
+  scan_header header;
+  uint32_t *ranked;
+  size_t n_ranked;
+  long unique_fields[64];
+  size_t n_unique;
+  summary_timing timings[RUN_MAX_TIMINGS];
+  size_t n_timings;
+  double clock;
+} run_state;
+
+static double run_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Records the seconds since the previous mark under `stage`. */
+static void run_mark(run_state *r, const char *stage) {
+  double now = run_now();
+  if (r->n_timings < RUN_MAX_TIMINGS)
+    r->timings[r->n_timings++] = (summary_timing){ stage, now - r->clock };
+  if (r->o->verbose) fprintf(stderr, "leadrank: %-12s %.3f s\n", stage, now - r->clock);
+  r->clock = now;
+}
+
+static int run_threads(const cli_opts *o) {
+  if (o->threads > 0) return o->threads;
+  return par_max_threads(); /* OMP_NUM_THREADS, else the online CPUs */
+}
+
+static int run_as_of(run_state *r, lr_err *err) {
+  if (r->o->as_of != NULL) {
+    if (!values_parse_plain_date(r->o->as_of, strlen(r->o->as_of), &r->as_of))
+      return lr_err_set(err, LR_ERR_USAGE, "--as-of must be a YYYY-MM-DD date, not '%s'", r->o->as_of);
+  } else {
+    r->as_of = (int32_t)(time(NULL) / 86400);
+  }
+  values_format_date(r->as_of, r->as_of_text);
+  return LR_OK;
+}
+
+static int run_load_schema(run_state *r, lr_err *err) {
+  if (r->o->schema != NULL) return schema_load_file(r->o->schema, &r->leads_schema, err);
+  return schema_load_text(embedded_leads_schema, embedded_leads_schema_len,
+                          "schemas/leads.schema.json (embedded)", &r->leads_schema, err);
+}
+
+/* `unique` fields in schema order, then lead_id last (its reason has the lowest
+ * precedence, A5); score always enforces lead_id uniqueness (A18). */
+static void run_unique_fields(run_state *r, int scoring) {
+  const schema *s = r->leads_schema;
+  long lead_id = schema_field_index(s, "lead_id");
+  r->n_unique = 0;
+  for (size_t f = 0; f < s->n_fields && r->n_unique < 63; f++)
+    if (s->fields[f].unique && (long)f != lead_id) r->unique_fields[r->n_unique++] = (long)f;
+  if (lead_id >= 0 && (scoring || s->fields[lead_id].unique)) r->unique_fields[r->n_unique++] = lead_id;
+}
+
+static int run_scan(run_state *r, int scoring, lr_err *err) {
+  static const char *const score_must_have[] = { "lead_id", "created_at", NULL };
+  run_unique_fields(r, scoring);
+  r->table = table_new(r->threads, r->n_unique);
+  scan_config cfg = {
+    .schema = r->leads_schema,
+    .dup_policy = r->o->dup_first ? SCHEMA_DUP_FIRST : SCHEMA_DUP_ERROR,
+    .must_have = scoring ? score_must_have : NULL,
+    .max_record_bytes = (size_t)r->o->max_record_bytes,
+    .unique_fields = r->unique_fields,
+    .n_unique = r->n_unique,
+    .plan = scoring ? &r->plan : NULL,
+    .model = &r->model,
+    .history = r->history,
+    .as_of = r->as_of,
+  };
+  double read_seconds = 0;
+  int rc = scan_inputs(r->table, &cfg, r->o->inputs, r->o->n_inputs, &r->header, &read_seconds, err);
+  if (rc != LR_OK) return rc;
+  double now = run_now();
+  if (r->n_timings < RUN_MAX_TIMINGS) r->timings[r->n_timings++] = (summary_timing){ "read", read_seconds };
+  if (r->n_timings < RUN_MAX_TIMINGS)
+    r->timings[r->n_timings++] = (summary_timing){ scoring ? "parse_score" : "parse", now - r->clock - read_seconds };
+  if (r->o->verbose) fprintf(stderr, "leadrank: read %.3f s, parse %.3f s\n", read_seconds, now - r->clock - read_seconds);
+  r->clock = now;
+  long lead_id = schema_field_index(r->leads_schema, "lead_id");
+  unique_apply(r->table, r->unique_fields, r->n_unique, lead_id);
+  return LR_OK;
+}
+
+/* mkdir -p: OUTDIR and its missing parents. */
+static int run_make_outdir(const char *dir, lr_err *err) {
+  char path[4096];
+  size_t len = strlen(dir);
+  if (len == 0 || len >= sizeof path) return lr_err_set(err, LR_ERR_USAGE, "bad OUTDIR '%s'", dir);
+  memcpy(path, dir, len + 1);
+  for (size_t i = 1; i <= len; i++) {
+    if (path[i] != '/' && path[i] != '\0') continue;
+    char saved = path[i];
+    path[i] = '\0';
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+      return lr_err_set(err, LR_ERR_OUTPUT, "%s: cannot create directory: %s", path, strerror(errno));
+    path[i] = saved;
+  }
+  struct stat st;
+  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    return lr_err_set(err, LR_ERR_OUTPUT, "%s: not a directory", dir);
+  return LR_OK;
+}
+
+static int run_exit_status(const run_state *r) {
+  size_t rejected = 0;
+  for (size_t i = 0; i < r->table->n_rows; i++) rejected += r->table->rows[i].status == ROW_REJECTED;
+  double rate = r->table->n_rows ? (double)rejected / (double)r->table->n_rows : 0.0;
+  if (rate > r->o->max_reject_rate) {
+    fprintf(stderr, "leadrank: reject rate %.4f (%zu of %zu rows) is over --max-reject-rate %g; "
+            "see rejects.csv\n", rate, rejected, r->table->n_rows, r->o->max_reject_rate);
+    return 1;
+  }
+  return 0;
+}
+
+static void run_release(run_state *r) {
+  free(r->ranked);
+  scan_header_release(&r->header);
+  table_free(r->table);
+  history_free(r->history);
+  schema_free(r->leads_schema);
+  schema_free(r->deals_schema);
+}
+
+static int run_score_steps(run_state *r, lr_err *err) {
+  const cli_opts *o = r->o;
+  int rc;
+  if ((rc = run_as_of(r, err)) != LR_OK) return rc;
+  if ((rc = run_load_schema(r, err)) != LR_OK) return rc;
+  if ((rc = score_plan_bind(&r->plan, r->leads_schema, err)) != LR_OK) return rc;
+  if ((rc = model_load_defaults(&r->model, err)) != LR_OK) return rc;
+  if (o->model != NULL && (rc = model_load_file(&r->model, o->model, err)) != LR_OK) return rc;
+  if ((rc = schema_load_text(embedded_deals_schema, embedded_deals_schema_len,
+                             "schemas/deals.schema.json (embedded)", &r->deals_schema, err)) != LR_OK)
+    return rc;
+  history_choice choice;
+  if ((rc = history_source_open(o, r->deals_schema, &choice, err)) != LR_OK) return rc;
+  r->history = choice.history;
+  r->history_source = choice.source;
+  r->history_cache = choice.cache;
+  run_mark(r, "history");
+  if ((rc = run_scan(r, 1, err)) != LR_OK) return rc;
+  dedupe_apply(r->table);
+  r->ranked = rank_rows(r->table, &r->n_ranked);
+  run_mark(r, "dedupe_rank");
+  if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
+  output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads };
+  if ((rc = output_write_scored(r->table, &r->header, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
+  if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
+  run_mark(r, "write");
+  summary_info info = {
+    .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
+    .timings = r->timings, .n_timings = r->n_timings, .history = r->history,
+    .history_source = r->history_source, .history_cache = r->history_cache, .deals = o->history, .n_deals = o->n_history,
+  };
+  return summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, err);
+}
+
+int command_score(const cli_opts *o, int *exit_out, lr_err *err) {
+  run_state r = { .o = o, .threads = run_threads(o), .clock = run_now() };
+  par_set_threads(r.threads);
+  int rc = run_score_steps(&r, err);
+  if (rc == LR_OK) *exit_out = run_exit_status(&r);
+  run_release(&r);
+  return rc;
+}
+
+static int run_validate_steps(run_state *r, lr_err *err) {
+  const cli_opts *o = r->o;
+  int rc;
+  if ((rc = run_as_of(r, err)) != LR_OK) return rc;
+  if ((rc = run_load_schema(r, err)) != LR_OK) return rc;
+  if ((rc = run_scan(r, 0, err)) != LR_OK) return rc;
+  size_t rejected = 0;
+  for (size_t i = 0; i < r->table->n_rows; i++) rejected += r->table->rows[i].status == ROW_REJECTED;
+  printf("input_rows=%zu rejected=%zu blank_lines=%llu\n", r->table->n_rows, rejected,
+         (unsigned long long)r->table->blank_lines);
+  if (o->outdir == NULL) return LR_OK;
+  if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
+  output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads };
+  if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
+  run_mark(r, "write");
+  summary_info info = {
+    .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
+    .timings = r->timings, .n_timings = r->n_timings,
+  };
+  return summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, err);
+}
+
+int command_validate(const cli_opts *o, int *exit_out, lr_err *err) {
+  run_state r = { .o = o, .threads = run_threads(o), .clock = run_now() };
+  par_set_threads(r.threads);
+  int rc = run_validate_steps(&r, err);
+  if (rc == LR_OK) *exit_out = run_exit_status(&r);
+  run_release(&r);
+  return rc;
+}

@@ -1,0 +1,235 @@
+/* output.c — ranked / disqualified / duplicates / rejects CSVs: parallel formatting into
+ * per-thread buffers, one ordered writer per file. */
+#include "output.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvparse.h"
+#include "csvw.h"
+#include "par.h"
+#include "values.h"
+
+#define OUTPUT_BLOCK_ROWS 65536
+#define REJECT_RAW_MAX 4096
+
+typedef struct output_ctx {
+  const table *t;
+  const scan_header *hdr;
+  const schema *s;
+  const uint32_t *rows;     /* the rows to write, in file order */
+} output_ctx;
+
+typedef void (*output_format_fn)(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out);
+
+size_t output_format_score(double x, char *buf) {
+  int n = snprintf(buf, 32, "%.1f", x);
+  if (strcmp(buf, "-0.0") == 0) n = snprintf(buf, 32, "0.0");
+  return (size_t)n;
+}
+
+void output_reason_text(const table_row *r, const schema *s, char *buf, size_t buf_len) {
+  if (lr_reason_has_column(r->reason) && r->reason_field >= 0)
+    snprintf(buf, buf_len, "%s:%s", lr_reason_name(r->reason), s->fields[r->reason_field].name);
+  else
+    snprintf(buf, buf_len, "%s", lr_reason_name(r->reason));
+}
+
+/* Appends ",field" for every input column of row r (re-split with libcsv). */
+static void output_put_input_fields(const table *t, const table_row *r, csvparse *p, lr_buf *out) {
+  const lr_field *fields;
+  size_t n;
+  if (csvparse_record(p, table_row_text(t, r), r->len, &fields, &n) != LR_OK) n = 0;
+  for (size_t j = 0; j < n; j++) {
+    lr_buf_putc(out, ',');
+    csvw_buf_field(out, fields[j].ptr, fields[j].len);
+  }
+}
+
+static void output_put_score(lr_buf *out, double x) {
+  char buf[32];
+  lr_buf_put(out, buf, output_format_score(x, buf));
+}
+
+static void output_put_str(lr_buf *out, const char *s) { lr_buf_put(out, s, strlen(s)); }
+
+static void output_format_ranked(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
+  const table_row *r = &ctx->t->rows[ctx->rows[i]];
+  char rank[32];
+  lr_buf_put(out, rank, (size_t)snprintf(rank, sizeof rank, "%zu,", i + 1));
+  output_put_score(out, r->score.priority);
+  lr_buf_putc(out, ',');
+  output_put_score(out, r->score.fit);
+  lr_buf_putc(out, ',');
+  output_put_score(out, r->score.risk);
+  lr_buf_putc(out, ',');
+  lr_buf_putc(out, r->score.tier);
+  lr_buf_putc(out, ',');
+  output_put_str(out, score_segment_name(r->score.segment));
+  lr_buf_putc(out, ',');
+  for (int k = 0; k < r->score.n_reasons; k++) {
+    if (k > 0) lr_buf_putc(out, ';');
+    output_put_str(out, score_reason_label(r->score.reasons[k]));
+  }
+  output_put_input_fields(ctx->t, r, p, out);
+  lr_buf_putc(out, '\n');
+}
+
+static void output_format_disqualified(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
+  const table_row *r = &ctx->t->rows[ctx->rows[i]];
+  output_put_str(out, score_disqualify_name(r->score.disqualify));
+  lr_buf_putc(out, ',');
+  output_put_score(out, r->score.fit);
+  lr_buf_putc(out, ',');
+  output_put_score(out, r->score.risk);
+  lr_buf_putc(out, ',');
+  output_put_str(out, score_segment_name(r->score.segment));
+  output_put_input_fields(ctx->t, r, p, out);
+  lr_buf_putc(out, '\n');
+}
+
+static void output_format_duplicate(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
+  const table_row *r = &ctx->t->rows[ctx->rows[i]];
+  const table_row *kept = &ctx->t->rows[r->dup_of];
+  csvw_buf_field(out, kept->lead_id.ptr, kept->lead_id.len);
+  output_put_input_fields(ctx->t, r, p, out);
+  lr_buf_putc(out, '\n');
+}
+
+/* rejects.csv raw (A10): the first 4096 bytes, then every byte that is not part of a
+ * well-formed UTF-8 sequence, and every NUL, as \xhh. */
+static void output_put_raw(lr_buf *tmp, const char *s, size_t len) {
+  static const char hex[] = "0123456789abcdef";
+  if (len > REJECT_RAW_MAX) len = REJECT_RAW_MAX;
+  size_t i = 0;
+  while (i < len) {
+    unsigned char c = (unsigned char)s[i];
+    size_t seq = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+    if (c != 0 && i + seq <= len && (c < 0x80 || c >= 0xc2) && values_utf8_valid(s + i, seq)) {
+      lr_buf_put(tmp, s + i, seq);
+      i += seq;
+      continue;
+    }
+    char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
+    lr_buf_put(tmp, esc, 4);
+    i++;
+  }
+}
+
+static void output_format_reject(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
+  (void)p;
+  const table_row *r = &ctx->t->rows[ctx->rows[i]];
+  const char *source = ctx->t->inputs[r->input].source;
+  char text[256];
+  csvw_buf_field(out, source, strlen(source));
+  lr_buf_put(out, text, (size_t)snprintf(text, sizeof text, ",%llu,", (unsigned long long)r->line));
+  output_reason_text(r, ctx->s, text, sizeof text);
+  csvw_buf_field(out, text, strlen(text));
+  lr_buf_putc(out, ',');
+  lr_buf raw = { 0 };
+  output_put_raw(&raw, table_row_text(ctx->t, r), r->len);
+  csvw_buf_field(out, raw.data ? raw.data : "", raw.len);
+  lr_buf_release(&raw);
+  lr_buf_putc(out, '\n');
+}
+
+/* Writes header + n rows: blocks of rows are split among threads, each formats its slice
+ * into its own buffer, then the buffers are written in slice order. */
+static int output_write_file(const char *outdir, const char *name, const output_config *cfg,
+                             const char *header, const output_ctx *ctx, size_t n,
+                             output_format_fn format, lr_err *err) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s.csv%s", outdir, name, cfg->gzip ? ".gz" : "");
+  csvw *w;
+  int rc = csvw_open(path, cfg->gzip, cfg->do_fsync, &w, err);
+  if (rc != LR_OK) return rc;
+  csvw_write(w, header, strlen(header));
+  int n_slices = cfg->n_threads > 0 ? cfg->n_threads : 1;
+  lr_buf *bufs = lr_xcalloc((size_t)n_slices, sizeof *bufs);
+  csvparse **parsers = lr_xcalloc((size_t)n_slices, sizeof *parsers);
+  for (int k = 0; k < n_slices; k++) parsers[k] = csvparse_new();
+  for (size_t start = 0; start < n; start += OUTPUT_BLOCK_ROWS) {
+    size_t end = start + OUTPUT_BLOCK_ROWS < n ? start + OUTPUT_BLOCK_ROWS : n;
+    size_t per = (end - start + (size_t)n_slices - 1) / (size_t)n_slices;
+#pragma omp parallel for num_threads(n_slices) schedule(static, 1)
+    for (int k = 0; k < n_slices; k++) {
+      size_t a = start + (size_t)k * per, b = a + per < end ? a + per : end;
+      bufs[k].len = 0;
+      for (size_t i = a; i < b; i++) format(ctx, i, parsers[k], &bufs[k]);
+    }
+    for (int k = 0; k < n_slices; k++) csvw_write(w, bufs[k].data, bufs[k].len);
+  }
+  for (int k = 0; k < n_slices; k++) {
+    lr_buf_release(&bufs[k]);
+    csvparse_free(parsers[k]);
+  }
+  free(bufs);
+  free(parsers);
+  return csvw_commit(w, err);
+}
+
+/* The header line: prefix columns, then the input header names re-quoted. */
+static char *output_header(const char *prefix, const scan_header *hdr) {
+  lr_buf b = { 0 };
+  output_put_str(&b, prefix);
+  for (size_t j = 0; j < hdr->n_cols; j++) {
+    lr_buf_putc(&b, ',');
+    csvw_buf_field(&b, hdr->names[j], strlen(hdr->names[j]));
+  }
+  lr_buf_putc(&b, '\n');
+  lr_buf_putc(&b, '\0');
+  return b.data;
+}
+
+static uint32_t *output_select(const table *t, int status, int disqualified, size_t *n_out) {
+  uint32_t *rows = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *rows);
+  size_t n = 0;
+  for (size_t i = 0; i < t->n_rows; i++) {
+    const table_row *r = &t->rows[i];
+    if (r->status != status) continue;
+    if (status == ROW_ACCEPTED && (r->score.disqualify != DQ_NONE) != disqualified) continue;
+    rows[n++] = (uint32_t)i;
+  }
+  *n_out = n;
+  return rows;
+}
+
+int output_write_scored(const table *t, const scan_header *hdr, const uint32_t *ranked,
+                        size_t n_ranked, const output_config *cfg, lr_err *err) {
+  output_ctx ctx = { .t = t, .hdr = hdr, .rows = ranked };
+  char *header = output_header("rank,priority,fit_score,risk_score,tier,segment,reasons", hdr);
+  int rc = output_write_file(cfg->outdir, "ranked", cfg, header, &ctx, n_ranked,
+                             output_format_ranked, err);
+  free(header);
+  if (rc != LR_OK) return rc;
+
+  size_t n;
+  uint32_t *rows = output_select(t, ROW_ACCEPTED, 1, &n);
+  ctx.rows = rows;
+  header = output_header("disqualify_reason,fit_score,risk_score,segment", hdr);
+  rc = output_write_file(cfg->outdir, "disqualified", cfg, header, &ctx, n,
+                         output_format_disqualified, err);
+  free(header);
+  free(rows);
+  if (rc != LR_OK) return rc;
+
+  rows = output_select(t, ROW_DUPLICATE, 0, &n);
+  ctx.rows = rows;
+  header = output_header("duplicate_of", hdr);
+  rc = output_write_file(cfg->outdir, "duplicates", cfg, header, &ctx, n,
+                         output_format_duplicate, err);
+  free(header);
+  free(rows);
+  return rc;
+}
+
+int output_write_rejects(const table *t, const schema *s, const output_config *cfg, lr_err *err) {
+  size_t n;
+  uint32_t *rows = output_select(t, ROW_REJECTED, 0, &n);
+  output_ctx ctx = { .t = t, .s = s, .rows = rows };
+  int rc = output_write_file(cfg->outdir, "rejects", cfg, "source,line,reason,raw\n", &ctx, n,
+                             output_format_reject, err);
+  free(rows);
+  return rc;
+}

@@ -1,0 +1,133 @@
+/* validate.c — turns one record's text fields into typed lr_values by its schema (SPEC §2
+ * value rules, refscore convert_row), or names the first rule it breaks.
+ *
+ * Owns nothing: vals[].str point into the caller's fields. Columns are visited in input
+ * order, so the first failing column gives the reject reason (A5), whatever the schema's
+ * field order.
+ */
+#include "validate.h"
+
+#include <string.h>
+
+#include "values.h"
+
+/* 1 when the trimmed text is one of the schema's missing-value tokens (case-sensitive, A12). */
+static int validate_is_missing(const schema *s, const char *v, size_t len) {
+  size_t k;
+  /* A byte-by-byte walk that stops at the first difference: this runs for every value of
+   * every row, and the values are mostly longer than the tokens. */
+  for (k = 0; k < s->n_missing; k++) {
+    const char *t = s->missing_values[k];
+    size_t i = 0;
+    while (i < len && t[i] != '\0' && t[i] == v[i]) i++;
+    if (i == len && t[i] == '\0') return 1;
+  }
+  return 0;
+}
+
+/* Index of v in list (exact, as Table Schema compares trueValues/falseValues), or -1. */
+static long validate_find_exact(char *const *list, size_t n, const char *v, size_t len) {
+  size_t k;
+  for (k = 0; k < n; k++)
+    if (strlen(list[k]) == len && memcmp(list[k], v, len) == 0) return (long)k;
+  return -1;
+}
+
+/* A boolean by the field's own trueValues/falseValues when the schema gives them (Table
+ * Schema: exact match), else by the SPEC's words (ASCII case-insensitive). A list the
+ * schema leaves out keeps the SPEC's words (§2: "where it leaves a property out"). */
+static int validate_bool(const schema_field *f, const char *v, size_t len, int *out) {
+  int b;
+  if (f->true_values != NULL && validate_find_exact(f->true_values, f->n_true, v, len) >= 0) {
+    *out = 1;
+    return 1;
+  }
+  if (f->false_values != NULL && validate_find_exact(f->false_values, f->n_false, v, len) >= 0) {
+    *out = 0;
+    return 1;
+  }
+  if (!values_parse_bool(v, len, &b)) return 0;
+  if ((b && f->true_values != NULL) || (!b && f->false_values != NULL)) return 0;
+  *out = b;
+  return 1;
+}
+
+/* Checks a parsed number against the field's minimum / maximum. */
+static int validate_range(const schema_field *f, double x) {
+  if (f->has_minimum && x < f->minimum) return LR_REASON_OUT_OF_RANGE;
+  if (f->has_maximum && x > f->maximum) return LR_REASON_OUT_OF_RANGE;
+  return LR_REASON_NONE;
+}
+
+/* Converts one present (non-missing) value of field f into *val. */
+static int validate_value(const schema_field *f, const char *v, size_t len, lr_value *val) {
+  int rc, b;
+  size_t k;
+  switch (f->type) {
+  case SCHEMA_NUMBER:
+    rc = values_parse_number(v, len, f->group_char, f->bare_number, &val->num);
+    if (rc != VALUES_OK) return rc == VALUES_BAD ? LR_REASON_BAD_NUMBER : LR_REASON_OUT_OF_RANGE;
+    return validate_range(f, val->num);
+  case SCHEMA_INTEGER:
+    rc = values_parse_integer(v, len, f->group_char, f->bare_number, &val->num);
+    if (rc != VALUES_OK) return rc == VALUES_BAD ? LR_REASON_BAD_INTEGER : LR_REASON_OUT_OF_RANGE;
+    return validate_range(f, val->num);
+  case SCHEMA_DATE:
+    rc = f->date_format != NULL ? values_parse_date_format(v, len, f->date_format, &val->date)
+                                : values_parse_date(v, len, &val->date);
+    return rc ? LR_REASON_NONE : LR_REASON_BAD_DATE;
+  case SCHEMA_BOOLEAN:
+    if (!validate_bool(f, v, len, &b)) return LR_REASON_BAD_BOOLEAN;
+    val->boolean = (unsigned char)b;
+    return LR_REASON_NONE;
+  default:
+    /* Strings, email-format ones included: the scorer normalises emails and an invalid
+     * one is absent there, never a reject (SPEC §2). */
+    if (f->enum_values == NULL) return LR_REASON_NONE;
+    for (k = 0; k < f->n_enum; k++) {
+      if (values_ascii_ieq(v, len, f->enum_values[k], strlen(f->enum_values[k]))) {
+        val->num = (double)k;
+        return LR_REASON_NONE;
+      }
+    }
+    return LR_REASON_BAD_ENUM;
+  }
+}
+
+int validate_record(const schema *s, const schema_map *m, const lr_field *fields, size_t n,
+                    lr_value *vals, long *field_out) {
+  size_t j;
+  memset(vals, 0, s->n_fields * sizeof *vals);
+  for (j = 0; j < n && j < m->n_cols; j++) {
+    long k = m->col_field[j];
+    const schema_field *f;
+    const char *v = fields[j].ptr;
+    size_t len = fields[j].len;
+    lr_value one;
+    int reason;
+    if (k < 0) continue;
+    f = &s->fields[k];
+    if (len > 0) values_trim(&v, &len);
+    if (validate_is_missing(s, v, len)) {
+      if (f->required) {
+        *field_out = k;
+        return LR_REASON_MISSING_REQUIRED;
+      }
+      continue;
+    }
+    memset(&one, 0, sizeof one);
+    reason = validate_value(f, v, len, &one);
+    if (reason != LR_REASON_NONE) {
+      *field_out = k;
+      return reason;
+    }
+    one.present = 1;
+    one.str = v;
+    one.str_len = len;
+    /* do_not_contact (any_true): every matching column is validated, and the value is
+     * true when any of them is; the text is that of the first column that decided it. */
+    if (f->any_true && vals[k].present && (vals[k].boolean || !one.boolean)) continue;
+    vals[k] = one;
+  }
+  return LR_REASON_NONE;
+}

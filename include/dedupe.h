@@ -1,0 +1,17 @@
+/* dedupe.h — SPEC §5 duplicates over every accepted row (A33, A34).
+ *
+ * In: the lead table after unique_apply; accepted rows carry their dedupe key (or none).
+ * Out: of the accepted rows sharing a key, the one with the latest created_at stays
+ * ROW_ACCEPTED (tie: earliest in input order); the others become ROW_DUPLICATE with
+ * dup_of = the kept row. Runs before ranked / disqualified are decided, so the duplicate
+ * of a disqualified row is still a duplicate. Exact on the key bytes; the hash only
+ * groups. Sequential.
+ */
+#ifndef LR_DEDUPE_H
+#define LR_DEDUPE_H
+
+#include "table.h"
+
+void dedupe_apply(table *t);
+
+#endif

@@ -1,0 +1,41 @@
+/* output.h — the four CSV outputs of SPEC §6, from the lead table.
+ *
+ * ranked.csv (rank order), disqualified.csv and duplicates.csv (input order), rejects.csv
+ * (input order = (input, line) order). Input columns are re-split from each row's raw text
+ * with libcsv and re-quoted by the csvw rule, so the table keeps no parsed fields. Rows are
+ * formatted in parallel, block by block, into per-thread buffers and written in order by
+ * one writer; every file appears only when complete (csvw).
+ */
+#ifndef LR_OUTPUT_H
+#define LR_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr_err.h"
+#include "scan.h"
+#include "schema.h"
+#include "table.h"
+
+typedef struct output_config {
+  const char *outdir;
+  int gzip;      /* NAME.csv.gz instead of NAME.csv */
+  int do_fsync;  /* --fsync */
+  int n_threads;
+} output_config;
+
+/* Writes ranked, disqualified and duplicates (score). ranked: rank_rows' order. */
+int output_write_scored(const table *t, const scan_header *hdr, const uint32_t *ranked,
+                        size_t n_ranked, const output_config *cfg, lr_err *err) LR_MUST_CHECK;
+
+/* Writes rejects.csv (score and validate). */
+int output_write_rejects(const table *t, const schema *s, const output_config *cfg,
+                         lr_err *err) LR_MUST_CHECK;
+
+/* "bad_number:budget": a rejected row's reason as written in rejects.csv. */
+void output_reason_text(const table_row *r, const schema *s, char *buf, size_t buf_len);
+
+/* "%.1f" with "-0.0" written "0.0" (A24, A38); buf of at least 32 bytes. */
+size_t output_format_score(double x, char *buf);
+
+#endif

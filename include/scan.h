@@ -1,0 +1,63 @@
+/* scan.h — the parse+validate(+score) stage: INPUT files in, lead table rows out.
+ *
+ * For each INPUT in order: ingest (inflate) it whole, frame it (sequential), map its
+ * header onto the schema, then split, validate and (when a scoring plan is given) score
+ * its records in parallel with OpenMP over record ranges. Each row is written only by the
+ * thread that scans it, and rows keep their input order, so the table is the same for
+ * any thread count.
+ *
+ * The header rules (SPEC §2, A8, A9, A40, A41): the first non-blank record is the header;
+ * no header at all, or one that is rejected, not UTF-8, or maps badly, is LR_ERR_INPUT;
+ * every later INPUT must map its columns like the first.
+ *
+ * Call order: scan_inputs once (it fills the table and the header) → later stages →
+ * scan_header_release.
+ */
+#ifndef LR_SCAN_H
+#define LR_SCAN_H
+
+#include <stddef.h>
+
+#include "csvparse.h"
+#include "frame.h"
+#include "history.h"
+#include "lr_err.h"
+#include "model.h"
+#include "schema.h"
+#include "score.h"
+#include "table.h"
+
+typedef struct scan_config {
+  const schema *schema;
+  int dup_policy;               /* enum schema_dup_policy */
+  const char *const *must_have; /* extra fields whose column must exist (NULL-terminated) */
+  size_t max_record_bytes;
+  const long *unique_fields;    /* schema fields whose values are kept for uniqueness */
+  size_t n_unique;
+  /* scoring: plan == NULL scans without scoring (validate) */
+  const score_plan *plan;
+  const model *model;
+  const history *history;
+  int32_t as_of;
+} scan_config;
+
+typedef struct scan_header {
+  char **names;      /* the first input's header names as libcsv delivered them */
+  size_t n_cols;
+  schema_map map;    /* the first input's mapping */
+} scan_header;
+
+/* Scans every source into t (rows appended in input order; blank lines counted).
+ * On error nothing is appended that a caller may use; the message names the input. */
+int scan_inputs(table *t, const scan_config *cfg, const char *const *sources,
+                size_t n_sources, scan_header *header_out, double *read_seconds_out,
+                lr_err *err) LR_MUST_CHECK;
+
+void scan_header_release(scan_header *h);
+
+/* Frames the header of one input: skips and counts blank lines, parses the first record
+ * with p and returns its fields (owned by p). LR_ERR_INPUT for no header or a bad one. */
+int scan_read_header(frame *f, csvparse *p, const char *source, const lr_field **names_out,
+                     size_t *n_out, uint64_t *blank_lines_out, lr_err *err) LR_MUST_CHECK;
+
+#endif

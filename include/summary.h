@@ -1,0 +1,46 @@
+/* summary.h — summary.json (SPEC §6, A37): counts, history, as_of, threads, timings,
+ * inputs.
+ *
+ * Written with a small purpose-built emitter rather than jansson: jansson prints doubles
+ * with a fixed precision (%.17g), while the SPEC asks for shortest round-trip doubles.
+ * Map keys with counts are sorted bytewise and list non-zero counts only; by_tier always
+ * has A, B, C, D, X.
+ */
+#ifndef LR_SUMMARY_H
+#define LR_SUMMARY_H
+
+#include <stddef.h>
+
+#include "history.h"
+#include "lr_err.h"
+#include "schema.h"
+#include "table.h"
+
+typedef struct summary_timing {
+  const char *stage;
+  double seconds;
+} summary_timing;
+
+typedef struct summary_info {
+  const char *as_of;               /* YYYY-MM-DD */
+  int threads;
+  const char *const *inputs;       /* INPUT strings as given */
+  size_t n_inputs;
+  const summary_timing *timings;
+  size_t n_timings;
+  /* score only (history == NULL for validate) */
+  const history *history;
+  const char *history_source;      /* "file" or "redis" */
+  const char *history_cache;       /* "hit", "published", "local", "fallback" */
+  const char *const *deals;        /* --history files */
+  size_t n_deals;
+} summary_info;
+
+/* Writes OUTDIR/summary.json atomically. */
+int summary_write(const char *outdir, const table *t, const schema *s, const summary_info *info,
+                  int do_fsync, lr_err *err) LR_MUST_CHECK;
+
+/* Shortest "%.{p}g" that reads back as x (JSON has no inf/nan: those are written null). */
+void summary_format_double(double x, char *buf, size_t buf_len);
+
+#endif

@@ -1,0 +1,93 @@
+/* table.h — the lead table: one compact record per input row, the state every stage after
+ * parsing reads and updates.
+ *
+ * Flow: scan (scan.h) appends rows in input order — (input index, line) order, which is
+ * the SPEC's "input order" — filling the parse, validate and score results; unique
+ * (unique.h) and dedupe (dedupe.h) change `status` of accepted rows; rank (rank.h) orders
+ * the ranked ones; output (output.h) writes each row from its raw text, which stays in
+ * the input buffers owned by the table.
+ *
+ * Ownership: the table owns the input buffers (freed by table_free), the rows array and
+ * the string arenas (lead_id, dedupe keys and unique values are copied there, since the
+ * parsed fields they come from are transient). Rows are written by one thread each during
+ * scan (a row belongs to the thread that scans it), then read-only except for `status`,
+ * `reason`, `reason_field` and `dup_of`, which the sequential stages set.
+ */
+#ifndef LR_TABLE_H
+#define LR_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "score.h"
+
+enum row_status {
+  ROW_REJECTED = 0,  /* reason / reason_field say why */
+  ROW_ACCEPTED,      /* passed every rule; becomes ranked or disqualified */
+  ROW_DUPLICATE      /* dedupe: dup_of is the kept row */
+};
+
+/* A string copied into the table's arena. */
+typedef struct table_str {
+  const char *ptr;   /* NULL when absent */
+  uint32_t len;
+} table_str;
+
+typedef struct table_row {
+  uint64_t line;          /* first physical line in its input */
+  size_t offset;          /* raw record text in the input buffer */
+  uint32_t len;           /* raw length (the framer's len) */
+  uint32_t input;         /* input index */
+  unsigned char status;   /* enum row_status */
+  unsigned char reason;   /* enum lr_reason when rejected */
+  int16_t reason_field;   /* schema field of a per-column reason, else -1 */
+  int32_t created;        /* created_at (days) when the schema has it */
+  table_str lead_id;      /* trimmed lead_id (score: rank tie-break, duplicate_of) */
+  table_str dedupe_key;   /* SPEC §5 key: kind byte ('e' or 'd') then the key bytes */
+  uint64_t dedupe_hash;   /* hash of dedupe_key (grouping only; equality is on bytes) */
+  uint32_t dup_of;        /* ROW_DUPLICATE: index of the kept row */
+  score_result score;     /* accepted rows, when scoring */
+} table_row;
+
+typedef struct table_input {
+  const char *source;     /* the INPUT string as given */
+  char *data;             /* decompressed text (owned) */
+  size_t len;
+} table_input;
+
+typedef struct table_arena_chunk table_arena_chunk;
+
+typedef struct table {
+  table_input *inputs;
+  size_t n_inputs;
+  table_row *rows;
+  size_t n_rows;
+  size_t cap_rows;
+  table_str *unique_values;  /* n_rows * n_unique: values of unique fields (validate's
+                                `unique` constraints and lead_id), row-major */
+  size_t n_unique;
+  uint64_t blank_lines;
+  table_arena_chunk **arenas; /* one chain per thread */
+  int n_arenas;
+} table;
+
+/* Caller frees with table_free. n_threads: the number of scan threads (one arena each). */
+table *table_new(int n_threads, size_t n_unique);
+void table_free(table *t);
+
+/* Takes ownership of data (malloc'ed); returns the input index. */
+uint32_t table_add_input(table *t, const char *source, char *data, size_t len);
+
+/* Appends n zeroed rows (with unique value slots) and returns the index of the first.
+ * Not thread-safe: called between parallel regions. */
+size_t table_grow(table *t, size_t n);
+
+/* Copies s into thread `thread`'s arena (thread-safe per distinct thread). */
+table_str table_intern(table *t, int thread, const char *s, size_t len);
+
+/* The raw record text of row i. */
+static inline const char *table_row_text(const table *t, const table_row *r) {
+  return t->inputs[r->input].data + r->offset;
+}
+
+#endif

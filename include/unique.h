@@ -1,0 +1,23 @@
+/* unique.h — exact uniqueness over all inputs (SPEC §2, A18): `unique` schema fields and
+ * lead_id.
+ *
+ * In: the lead table after scan, with the values of the unique fields kept per row.
+ * Out: later repeats (input order) among ACCEPTED rows become ROW_REJECTED with
+ * `duplicate_lead_id` (the lead_id field) or `duplicate:COL`. Only accepted rows register
+ * a value, so a row rejected for another rule never blocks a later one. Fields are
+ * settled in the order given (callers put lead_id last: its reason has the lowest
+ * precedence, A5). Equality is on the exact bytes; hashes only group.
+ * Sequential; call between parallel regions.
+ */
+#ifndef LR_UNIQUE_H
+#define LR_UNIQUE_H
+
+#include <stddef.h>
+
+#include "table.h"
+
+/* fields[u] is the schema field whose values scan kept in unique slot u; lead_id_field is
+ * the schema field whose repeats are `duplicate_lead_id` (-1: none). */
+void unique_apply(table *t, const long *fields, size_t n_fields, long lead_id_field);
+
+#endif

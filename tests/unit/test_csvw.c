@@ -1,0 +1,396 @@
+/* test_csvw.c — the quoting rule (SPEC §6, refscore A36), lr_buf, atomic output files
+ * (visible only after commit, nothing left after abort or a failed open), the gzip member
+ * layout (fixed 4 MiB uncompressed members, MTIME 0, OS 255, independent of write splits)
+ * and csvw_write_file. Files go to a fresh mkdtemp directory. */
+#include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "csvw.h"
+#include "testhelp.h"
+
+static char tmpdir[] = "/tmp/lr_test_csvw_XXXXXX";
+
+static char *path_in(const char *name) {
+  static char p[4][512];
+  static int slot;
+  char *s = p[slot++ % 4];
+  snprintf(s, 512, "%s/%s", tmpdir, name);
+  return s;
+}
+
+static int exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+/* Number of entries in tmpdir other than . and .. */
+static int count_entries(void) {
+  DIR *d = opendir(tmpdir);
+  struct dirent *e;
+  int n = 0;
+  while ((e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+  }
+  closedir(d);
+  return n;
+}
+
+static char *slurp(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    *len = 0;
+    return NULL;
+  }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *p = malloc((size_t)n + 1);
+  *len = fread(p, 1, (size_t)n, f);
+  fclose(f);
+  return p;
+}
+
+/* Quotes one field and returns the result (static). */
+static const char *quoted(const char *s, size_t len) {
+  static char out[256];
+  lr_buf b = { 0 };
+  csvw_buf_field(&b, s, len);
+  memcpy(out, b.data ? b.data : "", b.len);
+  out[b.len] = '\0';
+  lr_buf_release(&b);
+  return out;
+}
+
+#define Q(lit) quoted(lit, sizeof(lit) - 1)
+
+static void test_quoting(void) {
+  TEST_EQ_STR(Q("plain"), "plain");
+  TEST_EQ_STR(Q(""), "");                      /* empty: never quoted */
+  TEST_EQ_STR(Q("a b"), "a b");                /* inner space: not quoted */
+  TEST_EQ_STR(Q("a\tb"), "a\tb");              /* inner tab: not quoted */
+  TEST_EQ_STR(Q("a,b"), "\"a,b\"");
+  TEST_EQ_STR(Q("say \"hi\""), "\"say \"\"hi\"\"\"");
+  TEST_EQ_STR(Q("\""), "\"\"\"\"");
+  TEST_EQ_STR(Q("a\rb"), "\"a\rb\"");
+  TEST_EQ_STR(Q("a\nb"), "\"a\nb\"");
+  TEST_EQ_STR(Q(" a"), "\" a\"");
+  TEST_EQ_STR(Q("a "), "\"a \"");
+  TEST_EQ_STR(Q("\ta"), "\"\ta\"");
+  TEST_EQ_STR(Q("a\t"), "\"a\t\"");
+  TEST_EQ_STR(Q(" "), "\" \"");
+  TEST_EQ_STR(Q("caf\xc3\xa9;x"), "caf\xc3\xa9;x"); /* other bytes pass through */
+  /* A NUL is data, not a terminator. */
+  TEST_EQ_INT(csvw_needs_quotes("a\0,", 3), 1);
+  TEST_EQ_INT(csvw_needs_quotes("a\0b", 3), 0);
+  TEST_EQ_INT(csvw_needs_quotes("", 0), 0);
+  TEST_EQ_INT(csvw_needs_quotes("x,", 1), 0); /* only len bytes count */
+}
+
+static void test_buf(void) {
+  lr_buf b = { 0 };
+  for (int i = 0; i < 1000; i++) lr_buf_putc(&b, (char)('0' + i % 10));
+  lr_buf_put(&b, "xyz", 3);
+  lr_buf_put(&b, NULL, 0);
+  TEST_EQ_INT(b.len, 1003);
+  TEST_CHECK(b.cap >= b.len);
+  TEST_CHECK(b.data[999] == '9' && memcmp(b.data + 1000, "xyz", 3) == 0);
+  lr_buf_reserve(&b, 5000);
+  TEST_CHECK(b.cap - b.len >= 5000);
+  TEST_EQ_INT(b.len, 1003);
+  lr_buf_release(&b);
+  TEST_CHECK(b.data == NULL && b.len == 0 && b.cap == 0);
+  lr_buf_putc(&b, 'k'); /* reusable after release */
+  TEST_EQ_INT(b.len, 1);
+  lr_buf_release(&b);
+}
+
+static void test_atomic_plain(void) {
+  const char *final = path_in("ranked.csv");
+  char tmp[600];
+  snprintf(tmp, sizeof tmp, "%s/.ranked.csv.tmp-%ld", tmpdir, (long)getpid());
+  csvw *w = NULL;
+  lr_err err;
+  lr_err_clear(&err);
+  TEST_EQ_INT(csvw_open(final, 0, 0, &w, &err), LR_OK);
+  csvw_write(w, "a,b\n", 4);
+  TEST_CHECK(!exists(final)); /* not yet */
+  TEST_CHECK(exists(tmp));    /* written aside, under a dot name */
+  /* Enough to pass the 1 MiB buffer several times, in odd pieces. */
+  size_t total = 4;
+  char line[64];
+  for (int i = 0; i < 200000; i++) {
+    int n = snprintf(line, sizeof line, "%d,x\n", i);
+    csvw_write(w, line, (size_t)n);
+    total += (size_t)n;
+  }
+  TEST_CHECK(!exists(final));
+  TEST_EQ_INT(csvw_commit(w, &err), LR_OK);
+  TEST_CHECK(exists(final));
+  TEST_CHECK(!exists(tmp));
+  size_t len;
+  char *data = slurp(final, &len);
+  TEST_EQ_INT(len, total);
+  TEST_CHECK(data != NULL && memcmp(data, "a,b\n0,x\n1,x\n", 12) == 0);
+  TEST_CHECK(data != NULL && memcmp(data + len - 9, "199999,x\n", 9) == 0);
+  free(data);
+
+  /* A write bigger than the buffer goes straight through, in order. */
+  size_t big = (size_t)3 << 20;
+  char *blob = malloc(big);
+  for (size_t i = 0; i < big; i++) blob[i] = (char)('a' + i % 26);
+  TEST_EQ_INT(csvw_open(final, 0, 1, &w, &err), LR_OK);
+  csvw_write(w, "head\n", 5);
+  csvw_write(w, blob, big);
+  csvw_write(w, "tail\n", 5);
+  TEST_EQ_INT(csvw_commit(w, &err), LR_OK); /* replaces the previous file; with fsync */
+  data = slurp(final, &len);
+  TEST_EQ_INT(len, big + 10);
+  TEST_CHECK(data != NULL && memcmp(data, "head\n", 5) == 0 && memcmp(data + 5, blob, big) == 0 &&
+             memcmp(data + 5 + big, "tail\n", 5) == 0);
+  free(data);
+  free(blob);
+  unlink(final);
+}
+
+static void test_abort(void) {
+  int before = count_entries();
+  csvw *w = NULL;
+  lr_err err;
+  lr_err_clear(&err);
+  TEST_EQ_INT(csvw_open(path_in("dup.csv"), 0, 0, &w, &err), LR_OK);
+  csvw_write(w, "x\n", 2);
+  TEST_EQ_INT(count_entries(), before + 1);
+  csvw_abort(w);
+  TEST_EQ_INT(count_entries(), before); /* neither the file nor its temporary */
+  TEST_CHECK(!exists(path_in("dup.csv")));
+  TEST_EQ_INT(csvw_open(path_in("dup.csv.gz"), 1, 0, &w, &err), LR_OK);
+  csvw_write(w, "x\n", 2);
+  csvw_abort(w);
+  TEST_EQ_INT(count_entries(), before);
+  csvw_abort(NULL); /* accepted */
+
+  /* A directory that does not exist: LR_ERR_OUTPUT naming the file, nothing created. */
+  const char *bad = path_in("no/such/dir/out.csv");
+  TEST_EQ_INT(csvw_open(bad, 0, 0, &w, &err), LR_ERR_OUTPUT);
+  TEST_CHECK(w == NULL);
+  char want[800];
+  snprintf(want, sizeof want, "%s: cannot create %s/no/such/dir/.out.csv.tmp-%ld: No such file or directory",
+           bad, tmpdir, (long)getpid());
+  TEST_EQ_STR(err.msg, want);
+  TEST_EQ_INT(count_entries(), before);
+}
+
+/* A write error is kept and reported by commit, and the temporary is removed. A file
+ * size limit (RLIMIT_FSIZE, with SIGXFSZ ignored) makes write(2) fail with EFBIG once the
+ * file would pass 1 MiB, as a full disk would with ENOSPC. */
+static void test_write_error(void) {
+  struct rlimit old, lim;
+  getrlimit(RLIMIT_FSIZE, &old);
+  lim = old;
+  lim.rlim_cur = (rlim_t)1 << 20;
+  void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+  csvw *w = NULL;
+  lr_err err;
+  lr_err_clear(&err);
+  const char *final = path_in("full.csv");
+  char tmp[600];
+  snprintf(tmp, sizeof tmp, "%s/.full.csv.tmp-%ld", tmpdir, (long)getpid());
+  TEST_EQ_INT(csvw_open(final, 0, 0, &w, &err), LR_OK);
+  TEST_EQ_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  size_t big = (size_t)3 << 20;
+  char *blob = calloc(1, big);
+  csvw_write(w, blob, big);
+  csvw_write(w, "more\n", 5); /* dropped after the first error */
+  TEST_EQ_INT(csvw_commit(w, &err), LR_ERR_OUTPUT);
+  setrlimit(RLIMIT_FSIZE, &old);
+  signal(SIGXFSZ, old_handler);
+  char want[800];
+  snprintf(want, sizeof want, "%s: cannot write %s: File too large", final, tmp);
+  TEST_EQ_STR(err.msg, want);
+  TEST_CHECK(!exists(final));
+  TEST_CHECK(!exists(tmp));
+  free(blob);
+}
+
+typedef struct member_info {
+  size_t offset;   /* in the compressed file */
+  size_t raw_len;  /* uncompressed bytes */
+  unsigned char hdr[10];
+} member_info;
+
+/* Decompresses a multi-member gzip file member by member with zlib; returns the number
+ * of members (up to max) and the concatenated data in *out. */
+static int gunzip_members(const unsigned char *gz, size_t n, member_info *mi, int max, lr_buf *out) {
+  int count = 0;
+  size_t pos = 0;
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  inflateInit2(&z, 15 + 16);
+  while (pos < n && count < max) {
+    inflateReset(&z);
+    mi[count].offset = pos;
+    memcpy(mi[count].hdr, gz + pos, 10);
+    z.next_in = (Bytef *)gz + pos;
+    z.avail_in = (uInt)(n - pos);
+    size_t start = out->len;
+    int ret;
+    do {
+      lr_buf_reserve(out, 1 << 20);
+      z.next_out = (Bytef *)out->data + out->len;
+      z.avail_out = (uInt)(out->cap - out->len);
+      ret = inflate(&z, Z_NO_FLUSH);
+      out->len = (size_t)((char *)z.next_out - out->data);
+    } while (ret == Z_OK);
+    if (ret != Z_STREAM_END) {
+      printf("inflate failed: %d\n", ret);
+      break;
+    }
+    mi[count].raw_len = out->len - start;
+    pos = (size_t)(z.next_in - gz);
+    count++;
+  }
+  inflateEnd(&z);
+  return pos == n ? count : -1;
+}
+
+static char *make_csv(size_t n) {
+  char *s = malloc(n);
+  uint32_t x = 12345;
+  for (size_t i = 0; i < n; i++) {
+    x = x * 1103515245u + 12345u;
+    unsigned r = (x >> 16) % 40;
+    s[i] = r < 26 ? (char)('a' + r) : r < 32 ? ',' : r < 36 ? (char)('0' + r - 26) : r < 39 ? ' ' : '\n';
+  }
+  return s;
+}
+
+/* Writes data to final in pieces of `piece` bytes (0: one write). */
+static int write_gz(const char *final, const char *data, size_t n, size_t piece) {
+  csvw *w = NULL;
+  lr_err err;
+  lr_err_clear(&err);
+  if (csvw_open(final, 1, 0, &w, &err) != LR_OK) return -1;
+  if (piece == 0) {
+    csvw_write(w, data, n);
+  } else {
+    for (size_t off = 0; off < n; off += piece) csvw_write(w, data + off, off + piece > n ? n - off : piece);
+  }
+  return csvw_commit(w, &err);
+}
+
+static void test_gzip(void) {
+  size_t n = (size_t)9 << 20;
+  char *data = make_csv(n);
+  const char *f1 = path_in("one.csv.gz"), *f2 = path_in("split.csv.gz"), *f3 = path_in("odd.csv.gz");
+  TEST_EQ_INT(write_gz(f1, data, n, 0), LR_OK);
+  TEST_EQ_INT(write_gz(f2, data, n, 1000), LR_OK);
+  TEST_EQ_INT(write_gz(f3, data, n, 4194303), LR_OK); /* one byte short of a member */
+
+  size_t len1, len2, len3;
+  char *gz1 = slurp(f1, &len1), *gz2 = slurp(f2, &len2), *gz3 = slurp(f3, &len3);
+  TEST_CHECK(gz1 != NULL && len1 > 0 && len1 < n);
+  TEST_CHECK(len1 == len2 && memcmp(gz1, gz2, len1) == 0);
+  TEST_CHECK(len1 == len3 && memcmp(gz1, gz3, len1) == 0);
+
+  member_info mi[8];
+  lr_buf raw = { 0 };
+  int members = gunzip_members((unsigned char *)gz1, len1, mi, 8, &raw);
+  TEST_EQ_INT(members, 3);
+  TEST_EQ_INT(raw.len, n);
+  TEST_CHECK(raw.len == n && memcmp(raw.data, data, n) == 0);
+  for (int i = 0; i < members && i < 8; i++) {
+    TEST_EQ_INT(mi[i].raw_len, i < 2 ? (size_t)4 << 20 : (size_t)1 << 20);
+    TEST_EQ_INT(mi[i].hdr[0], 0x1f);
+    TEST_EQ_INT(mi[i].hdr[1], 0x8b);
+    TEST_EQ_INT(mi[i].hdr[2], 8);       /* deflate */
+    TEST_EQ_INT(mi[i].hdr[3], 0);       /* no FNAME or other flags */
+    TEST_EQ_INT(mi[i].hdr[4] | mi[i].hdr[5] | mi[i].hdr[6] | mi[i].hdr[7], 0); /* MTIME 0 */
+    TEST_EQ_INT(mi[i].hdr[8], 0);       /* XFL for level 6 */
+    TEST_EQ_INT(mi[i].hdr[9], 255);     /* OS unknown */
+  }
+  lr_buf_release(&raw);
+  free(gz1);
+  free(gz2);
+  free(gz3);
+
+  /* Exactly one member's worth: one member, nothing empty after it. */
+  TEST_EQ_INT(write_gz(f1, data, (size_t)4 << 20, 0), LR_OK);
+  gz1 = slurp(f1, &len1);
+  members = gunzip_members((unsigned char *)gz1, len1, mi, 8, &raw);
+  TEST_EQ_INT(members, 1);
+  TEST_EQ_INT(raw.len, (size_t)4 << 20);
+  lr_buf_release(&raw);
+  free(gz1);
+
+  /* An empty file is one empty member. */
+  TEST_EQ_INT(write_gz(f1, data, 0, 0), LR_OK);
+  gz1 = slurp(f1, &len1);
+  members = gunzip_members((unsigned char *)gz1, len1, mi, 8, &raw);
+  TEST_EQ_INT(members, 1);
+  TEST_EQ_INT(raw.len, 0);
+  TEST_EQ_INT(mi[0].hdr[9], 255);
+  lr_buf_release(&raw);
+  free(gz1);
+
+  /* csvw_gzip_member appends, and its output is a stand-alone member. */
+  lr_buf m = { 0 };
+  lr_buf_put(&m, "keep", 4);
+  TEST_EQ_INT(csvw_gzip_member("hello,world\n", 12, &m), LR_OK);
+  TEST_CHECK(memcmp(m.data, "keep", 4) == 0);
+  members = gunzip_members((unsigned char *)m.data + 4, m.len - 4, mi, 8, &raw);
+  TEST_EQ_INT(members, 1);
+  TEST_CHECK(raw.len == 12 && memcmp(raw.data, "hello,world\n", 12) == 0);
+  lr_buf_release(&raw);
+  lr_buf_release(&m);
+
+  unlink(f1);
+  unlink(f2);
+  unlink(f3);
+  free(data);
+}
+
+static void test_write_file(void) {
+  const char *final = path_in("summary.json");
+  lr_err err;
+  lr_err_clear(&err);
+  TEST_EQ_INT(csvw_write_file(final, "{\"a\":1}\n", 8, 1, &err), LR_OK);
+  size_t len;
+  char *data = slurp(final, &len);
+  TEST_CHECK(len == 8 && memcmp(data, "{\"a\":1}\n", 8) == 0);
+  free(data);
+  TEST_EQ_INT(count_entries(), 1); /* no temporary left behind */
+  unlink(final);
+
+  /* Relative name (no directory part): the temporary goes to the current directory. */
+  char cwd[512];
+  TEST_CHECK(getcwd(cwd, sizeof cwd) != NULL);
+  TEST_EQ_INT(chdir(tmpdir), 0);
+  TEST_EQ_INT(csvw_write_file("rel.txt", "r\n", 2, 1, &err), LR_OK);
+  TEST_CHECK(exists("rel.txt"));
+  unlink("rel.txt");
+  TEST_EQ_INT(chdir(cwd), 0);
+}
+
+int main(void) {
+  if (mkdtemp(tmpdir) == NULL) {
+    perror("mkdtemp");
+    return 1;
+  }
+  test_quoting();
+  test_buf();
+  test_atomic_plain();
+  test_abort();
+  test_write_error();
+  test_gzip();
+  test_write_file();
+  TEST_EQ_INT(count_entries(), 0);
+  rmdir(tmpdir);
+  return TEST_REPORT();
+}
