@@ -185,13 +185,19 @@ static void csvw_emit_member(csvw *w) {
   w->pend.len = 0;
 }
 
+int csvw_temp_path(const char *final_path, long pid, char *buf, size_t buf_len) {
+  const char *slash = strrchr(final_path, '/');
+  const char *base = slash ? slash + 1 : final_path;
+  int dir_len = slash ? (int)(slash - final_path) : 0;
+  int n = snprintf(buf, buf_len, "%.*s%s.%s.tmp-%ld", dir_len, final_path, slash ? "/" : "",
+                   base, pid);
+  return n;
+}
+
 /* Fills final_path's directory and the temporary name beside it. */
 static void csvw_make_paths(csvw *w, const char *final_path) {
   const char *slash = strrchr(final_path, '/');
-  const char *base = slash ? slash + 1 : final_path;
   size_t dir_len = slash ? (size_t)(slash - final_path) : 0;
-  char pid[32];
-  int pid_len = snprintf(pid, sizeof pid, "%ld", (long)getpid());
 
   w->final_path = lr_xstrndup(final_path, strlen(final_path));
   if (slash == NULL) {
@@ -199,10 +205,10 @@ static void csvw_make_paths(csvw *w, const char *final_path) {
   } else {
     w->dir_path = lr_xstrndup(final_path, dir_len ? dir_len : 1); /* "/x" lives in "/" */
   }
-  size_t n = dir_len + 1 + 1 + strlen(base) + 5 + (size_t)pid_len + 1;
+  long pid = (long)getpid();
+  size_t n = (size_t)csvw_temp_path(final_path, pid, NULL, 0) + 1;
   w->tmp_path = lr_xmalloc(n);
-  snprintf(w->tmp_path, n, "%.*s%s.%s.tmp-%s", (int)dir_len, final_path, slash ? "/" : "",
-           base, pid);
+  csvw_temp_path(final_path, pid, w->tmp_path, n);
 }
 
 static void csvw_free(csvw *w) {

@@ -116,13 +116,14 @@ static int frame_scan_stop(frame_scan *s, int status, size_t at) {
   return status;
 }
 
-/* Port of libcsv's default-mode state machine (refscore libcsv_record) over d[pos, end),
- * starting in ROW_NOT_BEGUN at a non-blank line. end < n means "stop there": a record
+/* Port of libcsv's default-mode state machine (refscore libcsv_record) over d[p, end),
+ * starting at the start of a field (ROW_NOT_BEGUN or FIELD_NOT_BEGUN behave alike here)
+ * after n_fields fields, on a line that is not blank. end < n means "stop there": a record
  * not ended before end is SCAN_TOO_LONG. Returns s->status. Only counts fields; csvparse
  * splits them. */
-static int frame_scan_record(const char *d, size_t n, size_t pos, size_t end, frame_scan *s) {
-  size_t p = pos;
-  s->n_fields = 0;
+static int frame_scan_record(const char *d, size_t n, size_t p, uint64_t n_fields, size_t end,
+                             frame_scan *s) {
+  s->n_fields = n_fields;
   s->lenient = 0;
   s->eol = SIZE_MAX;
   for (;;) {
@@ -218,20 +219,24 @@ static int frame_reject_line(frame *f, int reason, size_t eol, frame_rec *out) {
   return kind;
 }
 
-/* A line containing '"' (from pos): libcsv decides where the record ends. */
-static int frame_next_quoted(frame *f, long ncols, frame_rec *out) {
+/* A line with a '"' at quote: libcsv decides where the record ends. d[pos, quote) holds
+ * `commas` commas and no line break, so the state machine resumes at the start of the
+ * field that holds the quote instead of reading the line's prefix again. */
+static int frame_next_quoted(frame *f, long ncols, size_t quote, uint64_t commas, frame_rec *out) {
   const char *d = f->data;
   size_t n = f->len, pos = f->pos;
   size_t end = n - pos > f->max_record_bytes ? pos + f->max_record_bytes + 1 : n;
+  size_t field = quote;
+  while (field > pos && d[field - 1] != ',') field--;
   frame_scan s;
-  frame_scan_record(d, n, pos, end, &s);
+  int status = frame_scan_record(d, n, field, commas, end, &s);
   /* The first line ends at the first line break inside quotes, else where the record
    * ends (a terminator is the first break outside quotes), else further on when the
    * scan stopped at the limit. */
-  size_t eol = s.eol != SIZE_MAX ? s.eol : s.status == SCAN_TOO_LONG ? frame_find_eol(d, n, pos) : s.t;
-  if (s.status == SCAN_TOO_LONG || s.t - pos > f->max_record_bytes)
+  size_t eol = s.eol != SIZE_MAX ? s.eol : status == SCAN_TOO_LONG ? frame_find_eol(d, n, pos) : s.t;
+  if (status == SCAN_TOO_LONG || s.t - pos > f->max_record_bytes)
     return frame_reject_line(f, LR_REASON_RECORD_TOO_LONG, eol, out);
-  if (s.status == SCAN_EOF_IN_QUOTES) return frame_reject_line(f, LR_REASON_UNBALANCED_QUOTE, eol, out);
+  if (status == SCAN_EOF_IN_QUOTES) return frame_reject_line(f, LR_REASON_UNBALANCED_QUOTE, eol, out);
   int multi = eol < s.t;
   if (multi && s.lenient) return frame_reject_line(f, LR_REASON_UNBALANCED_QUOTE, eol, out);
   if (ncols >= 0 && s.n_fields != (uint64_t)ncols)
@@ -271,7 +276,7 @@ int frame_next(frame *f, long ncols, frame_rec *out) {
   }
   if (p < n && d[p] == '"') {
     /* A blank line holds no quote, and only the state machine knows where this ends. */
-    return frame_next_quoted(f, ncols, out);
+    return frame_next_quoted(f, ncols, p, commas, out);
   }
   size_t eol = p;
   if (commas == 0) {

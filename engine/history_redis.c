@@ -471,6 +471,15 @@ void history_redis_counts(const history_redis *r, long *commands_out, long *roun
   *round_trips_out = r->round_trips;
 }
 
+/* An error reply that is not about the data (NOAUTH, LOADING, READONLY, ...): a Redis
+ * failure. WRONGTYPE is about the data: a key of ours holds the wrong type, which makes
+ * the version malformed (a miss), not Redis unusable. */
+static int hr_reply_failed(const history_redis *r, const redisReply *rep, const char *doing,
+                           lr_err *err) {
+  if (rep->type != REDIS_REPLY_ERROR || strncmp(rep->str, "WRONGTYPE", 9) == 0) return LR_OK;
+  return lr_err_set(err, LR_ERR_SERVICE, "redis %s: %s: %.300s", r->where, doing, rep->str);
+}
+
 static int hr_is_hid(const char *s, size_t len) {
   if (len != HISTORY_REDIS_HID_LEN) return 0;
   for (size_t i = 0; i < len; i++)
@@ -487,6 +496,10 @@ int history_redis_get_current(history_redis *r, char hid_out[HISTORY_REDIS_HID_L
   redisReply *rep = NULL;
   if (rc == LR_OK) rc = hr_collect(r, &rep, 1, "GET hist:current", err);
   if (rc != LR_OK) return rc;
+  if (hr_reply_failed(r, rep, "GET hist:current", err) != LR_OK) {
+    hr_free_replies(&rep, 1);
+    return err->code;
+  }
   *found = rep->type != REDIS_REPLY_NIL;
   *valid = rep->type == REDIS_REPLY_STRING && hr_is_hid(rep->str, rep->len);
   if (*valid) memcpy(hid_out, rep->str, HISTORY_REDIS_HID_LEN + 1);
@@ -556,6 +569,11 @@ int history_redis_load(history_redis *r, const char *hid, history **out, int *da
   free(meta_key);
   free(set_key);
   if (rc != LR_OK) return rc;
+  for (size_t i = 0; i < 2 && rc == LR_OK; i++) rc = hr_reply_failed(r, rep[i], "reading the history meta", err);
+  if (rc != LR_OK) {
+    hr_free_replies(rep, 2);
+    return rc;
+  }
 
   char **meta_flat = NULL, **keys = NULL;
   size_t n_meta_flat = 0, n_keys = 0;
@@ -587,6 +605,8 @@ int history_redis_load(history_redis *r, const char *hid, history **out, int *da
       free(vkey);
     }
     if (rc == LR_OK) rc = hr_collect(r, vrep, n_keys, "reading the vertical statistics", err);
+    for (size_t i = 0; i < n_keys && rc == LR_OK; i++)
+      rc = hr_reply_failed(r, vrep[i], "reading the vertical statistics", err);
     if (rc != LR_OK) goto done;
   }
   vflat = lr_xcalloc(n_keys + 1, sizeof *vflat);
@@ -737,6 +757,10 @@ static int hr_read_members(history_redis *r, const char *hid, char ***out, size_
   free(set_key);
   if (rc == LR_OK) rc = hr_collect(r, &rep, 1, "reading a version's verticals", err);
   if (rc != LR_OK) return rc;
+  if (hr_reply_failed(r, rep, "reading a version's verticals", err) != LR_OK) {
+    hr_free_replies(&rep, 1);
+    return err->code;
+  }
   if (!hr_strings(rep, out, n_out)) {
     *out = NULL;
     *n_out = 0;
@@ -767,10 +791,15 @@ int history_redis_publish(history_redis *r, const char *hid, const history *h,
     if (has_old) memcpy(old, rep[1]->str, sizeof old);
     char **stale = NULL;
     size_t n_stale = 0;
-    if (rep[0]->type == REDIS_REPLY_ERROR)
+    for (size_t i = 0; i < 3 && rc == LR_OK; i++)
+      rc = hr_reply_failed(r, rep[i], "publishing the history", err);
+    if (rc == LR_OK && rep[0]->type == REDIS_REPLY_ERROR)
       rc = lr_err_set(err, LR_ERR_SERVICE, "redis %s: WATCH failed: %.200s", r->where, rep[0]->str);
-    else if (!hr_strings(rep[2], &stale, &n_stale))
-      stale = NULL, n_stale = 0;
+    /* A set of the wrong type has no members to clean up: the DEL replaces it anyway. */
+    if (rc == LR_OK && !hr_strings(rep[2], &stale, &n_stale)) {
+      stale = NULL;
+      n_stale = 0;
+    }
     hr_free_replies(rep, 3);
     /* 2 (build only): the keys of the version being replaced, to put a TTL on them. */
     char **old_keys = NULL;

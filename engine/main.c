@@ -1,12 +1,49 @@
 /* main.c — leadrank's entry point: parses the command line, runs the command, and turns
  * error codes into exit statuses (the only place that does). */
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "csvw.h"
 #include "ingest.h"
 
 #define LEADRANK_VERSION "0.1.0"
+#define MAIN_MAX_TEMPS 9
+
+/* The temporaries this run may write in OUTDIR, computed before any is created so that the
+ * signal handler only calls async-signal-safe unlink() and _exit(). */
+static char main_temps[MAIN_MAX_TEMPS][4096];
+static int main_n_temps;
+
+static void main_on_signal(int sig) {
+  for (int i = 0; i < main_n_temps; i++) unlink(main_temps[i]);
+  _exit(sig == SIGINT ? 130 : 143);
+}
+
+/* SIGINT / SIGTERM: remove half-written outputs (finished ones stay: they were renamed
+ * into place complete) and exit 130 / 143. */
+static void main_install_signals(const char *outdir) {
+  static const char *const names[] = { "ranked.csv", "disqualified.csv", "duplicates.csv",
+                                       "rejects.csv", "ranked.csv.gz", "disqualified.csv.gz",
+                                       "duplicates.csv.gz", "rejects.csv.gz", "summary.json" };
+  if (outdir != NULL) {
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && main_n_temps < MAIN_MAX_TEMPS; i++) {
+      char final_path[4096];
+      snprintf(final_path, sizeof final_path, "%s/%s", outdir, names[i]);
+      csvw_temp_path(final_path, (long)getpid(), main_temps[main_n_temps], sizeof main_temps[0]);
+      main_n_temps++;
+    }
+  }
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = main_on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
 
 int main(int argc, char **argv) {
   cli_opts o;
@@ -14,6 +51,7 @@ int main(int argc, char **argv) {
   lr_err_clear(&err);
   int rc = cli_parse(argc, argv, &o, &err);
   int status = 0;
+  if (rc == LR_OK) main_install_signals(o.outdir);
   if (rc == LR_OK) {
     switch (o.command) {
     case CLI_VERSION:

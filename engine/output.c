@@ -2,6 +2,7 @@
  * per-thread buffers, one ordered writer per file. */
 #include "output.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,37 @@ typedef struct output_ctx {
 
 typedef void (*output_format_fn)(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out);
 
+/* "%.1f" of the exact binary value, ties to even, as printf rounds (A38), without printf:
+ * y = x*10 rounded, e = the exact rounding error (fma), so y + e is x*10 exactly and the
+ * fraction of y decides, with e breaking an apparent tie. Falls back to snprintf outside
+ * the range where y's integer part is exact. */
 size_t output_format_score(double x, char *buf) {
-  int n = snprintf(buf, 32, "%.1f", x);
-  if (strcmp(buf, "-0.0") == 0) n = snprintf(buf, 32, "0.0");
-  return (size_t)n;
+  double y = x * 10.0;
+  if (!(fabs(y) < 1e15)) {
+    int n = snprintf(buf, 32, "%.1f", x);
+    if (strcmp(buf, "-0.0") == 0) n = snprintf(buf, 32, "0.0");
+    return (size_t)n;
+  }
+  double e = fma(x, 10.0, -y);
+  double f = floor(y), d = y - f;
+  int up = d > 0.5 || (d == 0.5 && (e > 0 || (e == 0 && fmod(f, 2.0) != 0)));
+  long long tenths = (long long)f + up;
+  int negative = tenths < 0;
+  unsigned long long mag = negative ? (unsigned long long)-tenths : (unsigned long long)tenths;
+  char tmp[32];
+  size_t n = 0;
+  tmp[n++] = (char)('0' + mag % 10);
+  tmp[n++] = '.';
+  mag /= 10;
+  do {
+    tmp[n++] = (char)('0' + mag % 10);
+    mag /= 10;
+  } while (mag > 0);
+  size_t len = 0;
+  if (negative) buf[len++] = '-';
+  while (n > 0) buf[len++] = tmp[--n];
+  buf[len] = '\0';
+  return len;
 }
 
 void output_reason_text(const table_row *r, const schema *s, char *buf, size_t buf_len) {
@@ -36,8 +64,15 @@ void output_reason_text(const table_row *r, const schema *s, char *buf, size_t b
     snprintf(buf, buf_len, "%s", lr_reason_name(r->reason));
 }
 
-/* Appends ",field" for every input column of row r (re-split with libcsv). */
+/* Appends ",field" for every input column of row r: the raw text itself when scan found
+ * it verbatim, else re-split with libcsv and re-quoted. */
 static void output_put_input_fields(const table *t, const table_row *r, csvparse *p, lr_buf *out) {
+  const char *raw = table_row_text(t, r);
+  if (r->verbatim) {
+    lr_buf_putc(out, ',');
+    lr_buf_put(out, raw, r->len);
+    return;
+  }
   const lr_field *fields;
   size_t n;
   if (csvparse_record(p, table_row_text(t, r), r->len, &fields, &n) != LR_OK) n = 0;

@@ -135,7 +135,15 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   }
   const lr_field *fields;
   size_t n;
-  if (csvparse_record(w->parser, text, rec->len, &fields, &n) != LR_OK || n != map->n_cols) {
+  int split_ok = LR_OK;
+  if (rec->has_quote) {
+    split_ok = csvparse_record(w->parser, text, rec->len, &fields, &n);
+  } else {
+    int verbatim;
+    csvparse_plain(w->parser, text, rec->len, &fields, &n, &verbatim);
+    row->verbatim = (unsigned char)verbatim;
+  }
+  if (split_ok != LR_OK || n != map->n_cols) {
     /* The framer counted the same fields; a mismatch would be a framer/libcsv
      * disagreement, which must still be a visible reject, not a silent loss. */
     row->reason = LR_REASON_WRONG_FIELD_COUNT;

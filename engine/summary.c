@@ -101,7 +101,7 @@ static void json_close(lr_buf *b, int indent, char bracket, int empty) {
 
 /* A map of counts, keys sorted bytewise, zeros left out. */
 static void json_count_map(lr_buf *b, int indent, summary_map *m) {
-  qsort(m->items, m->n, sizeof *m->items, summary_count_cmp);
+  if (m->n > 1) qsort(m->items, m->n, sizeof *m->items, summary_count_cmp);
   lr_buf_putc(b, '{');
   int first = 1;
   for (size_t i = 0; i < m->n; i++) {

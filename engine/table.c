@@ -48,6 +48,7 @@ uint32_t table_add_input(table *t, const char *source, char *data, size_t len) {
 
 size_t table_grow(table *t, size_t n) {
   size_t first = t->n_rows;
+  if (n == 0) return first;
   if (first + n > t->cap_rows) {
     size_t cap = t->cap_rows ? t->cap_rows : 1024;
     while (cap < first + n) cap *= 2;

@@ -27,4 +27,12 @@ void csvparse_free(csvparse *p);
 int csvparse_record(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
                     size_t *n_out) LR_MUST_CHECK;
 
+/* Splits a record that holds no `"` byte (frame_rec.has_quote == 0, so one physical
+ * line) exactly as libcsv would — at every comma, with blanks (space, tab) dropped at both
+ * ends of each field — but without copying: the fields point into rec. *verbatim_out is
+ * 1 when no blank was dropped, i.e. the record re-quotes (csvw) to its own bytes and output
+ * may copy it as it is. Same ownership of the field array as csvparse_record. */
+void csvparse_plain(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
+                    size_t *n_out, int *verbatim_out);
+
 #endif

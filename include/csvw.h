@@ -59,6 +59,11 @@ int csvw_commit(csvw *w, lr_err *err) LR_MUST_CHECK;
 /* Removes the temporary file; frees w. Accepts NULL. */
 void csvw_abort(csvw *w);
 
+/* The temporary name process `pid` writes final_path under (DIR/.NAME.tmp-PID), into
+ * buf; returns its length as snprintf does (buf may be NULL with buf_len 0). main uses it
+ * to remove temporaries when a signal ends the run. */
+int csvw_temp_path(const char *final_path, long pid, char *buf, size_t buf_len);
+
 /* Writes a whole small file (summary.json) atomically the same way. */
 int csvw_write_file(const char *final_path, const char *s, size_t len, int do_fsync,
                     lr_err *err) LR_MUST_CHECK;

@@ -79,7 +79,10 @@ class CliTest(lrtest.LeadrankCase):
                    "--max-reject-rate", "1", expect=0)
 
     def test_default_reject_rate_passes_clean_data(self):
-        self.score(self.gen["leads"], self.path("out"), self.gen["deals"], expect=0)
+        out = self.path("out")
+        self.score(self.gen["leads"], out, self.gen["deals"], expect=0)
+        self.assertEqual(lrtest.read_summary(out)["counts"]["rejected"],
+                         len(lrtest.read_truth(self.gen["truth"])))
 
     def test_max_record_bytes_out_of_range(self):
         for value in ("100", "1023", "16777217", "abc"):
@@ -91,8 +94,10 @@ class CliTest(lrtest.LeadrankCase):
 
     def test_max_record_bytes_bounds_accepted(self):
         leads = self.write("leads.csv", SMALL)
-        self.score(leads, self.path("a"), GOLDEN_DEALS, "--max-record-bytes", "1024")
-        self.score(leads, self.path("b"), GOLDEN_DEALS, "--max-record-bytes", "16777216")
+        for value in ("1024", "16777216"):
+            out = self.path("out-" + value)
+            self.score(leads, out, GOLDEN_DEALS, "--max-record-bytes", value)
+            self.assertEqual(lrtest.read_summary(out)["counts"]["input_rows"], 2)
 
     def test_max_record_bytes_1024_rejects_longer_records(self):
         long_row = "S3,2026-09-01,%s,c@three.com,Retail,1000\n" % ("L" * 1100)

@@ -1,9 +1,11 @@
 /* test_csvparse.c — field splitting with libcsv (engine/csvparse.c): fields exactly as
  * libcsv 3.0.3 delivers them in default mode (refscore A1, A2). */
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "csvparse.h"
+#include "csvw.h"
 #include "testhelp.h"
 
 /* Splits rec (a C string, no terminator) and compares with the n expected fields, given
@@ -122,7 +124,79 @@ static void test_errors(csvparse *p) {
   CHECK(p, "after errors", "x,y", "x", "y");
 }
 
+
+/* csvparse_plain against libcsv (csvparse_record) on random quote-free records over a
+ * nasty alphabet; and whenever it says verbatim, re-quoting its fields gives back the
+ * record's own bytes (what output relies on to copy such records as they are). */
+static uint64_t plain_rng = 0x9e3779b97f4a7c15ull;
+static uint64_t plain_next(void) {
+  plain_rng ^= plain_rng << 13;
+  plain_rng ^= plain_rng >> 7;
+  plain_rng ^= plain_rng << 17;
+  return plain_rng;
+}
+
+static void test_plain_matches_libcsv(void) {
+  static const char alphabet[] = "ab ,\t\v\xc3\xa9x";
+  csvparse *slow = csvparse_new(), *fast = csvparse_new();
+  lr_buf requoted = { 0 };
+  int mismatches = 0, n_verbatim = 0;
+  for (int i = 0; i < 200000 && mismatches < 5; i++) {
+    char rec[24];
+    size_t len = 1 + plain_next() % (sizeof rec - 1);
+    for (size_t k = 0; k < len; k++) rec[k] = alphabet[plain_next() % (sizeof alphabet - 1)];
+    const lr_field *want, *got;
+    size_t n_want, n_got;
+    int verbatim;
+    if (csvparse_record(slow, rec, len, &want, &n_want) != LR_OK) continue; /* all blanks: no record */
+    csvparse_plain(fast, rec, len, &got, &n_got, &verbatim);
+    int same = n_want == n_got;
+    for (size_t j = 0; same && j < n_got; j++)
+      same = want[j].len == got[j].len && memcmp(want[j].ptr, got[j].ptr, got[j].len) == 0;
+    if (same && verbatim) {
+      n_verbatim++;
+      requoted.len = 0;
+      for (size_t j = 0; j < n_got; j++) {
+        if (j > 0) lr_buf_putc(&requoted, ',');
+        csvw_buf_field(&requoted, got[j].ptr, got[j].len);
+      }
+      same = requoted.len == len && memcmp(requoted.data, rec, len) == 0;
+    }
+    if (!same) {
+      printf("csvparse_plain differs on [%.*s]\n", (int)len, rec);
+      mismatches++;
+    }
+  }
+  TEST_EQ_INT(mismatches, 0);
+  TEST_CHECK(n_verbatim > 1000);
+  lr_buf_release(&requoted);
+  csvparse_free(slow);
+  csvparse_free(fast);
+}
+
+/* Hand-picked: blanks dropped at both ends of every field, kept inside; VT is content. */
+static void test_plain_cases(void) {
+  csvparse *p = csvparse_new();
+  const lr_field *f;
+  size_t n;
+  int verbatim;
+  static const char rec[] = " a , b\tc ,\t,\vd";
+  csvparse_plain(p, rec, sizeof rec - 1, &f, &n, &verbatim);
+  TEST_EQ_INT(n, 4);
+  TEST_CHECK(f[0].len == 1 && memcmp(f[0].ptr, "a", 1) == 0);
+  TEST_CHECK(f[1].len == 3 && memcmp(f[1].ptr, "b\tc", 3) == 0);
+  TEST_EQ_INT(f[2].len, 0);
+  TEST_CHECK(f[3].len == 2 && memcmp(f[3].ptr, "\vd", 2) == 0);
+  TEST_EQ_INT(verbatim, 0);
+  csvparse_plain(p, "a,b c,", 6, &f, &n, &verbatim);
+  TEST_EQ_INT(n, 3);
+  TEST_EQ_INT(verbatim, 1);
+  csvparse_free(p);
+}
+
 int main(void) {
+  test_plain_cases();
+  test_plain_matches_libcsv();
   csvparse *p = csvparse_new();
   test_blanks(p);
   test_quotes(p);
