@@ -84,6 +84,36 @@ int csvw_needs_quotes(const char *s, size_t len) {
   return 0;
 }
 
+int csvw_fields_equal_raw(const lr_field *fields, size_t n, const char *raw, size_t len) {
+  size_t at = 0;
+  for (size_t j = 0; j < n; j++) {
+    const char *f = fields[j].ptr;
+    size_t flen = fields[j].len;
+    if (j > 0) {
+      if (at >= len || raw[at] != ',') return 0;
+      at++;
+    }
+    if (!csvw_needs_quotes(f, flen)) {
+      if (len - at < flen || (flen > 0 && memcmp(raw + at, f, flen) != 0)) return 0;
+      at += flen;
+      continue;
+    }
+    if (at >= len || raw[at] != '"') return 0;
+    at++;
+    for (size_t i = 0; i < flen; i++) {
+      if (at >= len || raw[at] != f[i]) return 0;
+      at++;
+      if (f[i] == '"') {
+        if (at >= len || raw[at] != '"') return 0;
+        at++;
+      }
+    }
+    if (at >= len || raw[at] != '"') return 0;
+    at++;
+  }
+  return at == len;
+}
+
 void csvw_buf_field(lr_buf *b, const char *s, size_t len) {
   if (!csvw_needs_quotes(s, len)) {
     lr_buf_put(b, s, len);

@@ -409,8 +409,8 @@ int history_redis_connect(const redis_url *u, const char *prefix, long timeout_m
   history_redis *r = lr_xcalloc(1, sizeof *r);
   *out = r;
   redis_url_describe(u, r->where, sizeof r->where);
-  r->prefix = lr_xstrndup(prefix != NULL ? prefix : HISTORY_REDIS_DEFAULT_PREFIX,
-                          strlen(prefix != NULL ? prefix : HISTORY_REDIS_DEFAULT_PREFIX));
+  if (prefix == NULL) prefix = HISTORY_REDIS_DEFAULT_PREFIX;
+  r->prefix = lr_xstrndup(prefix, strlen(prefix));
   r->timeout_ms = timeout_ms;
   struct timeval tv = { (time_t)(timeout_ms / 1000), (suseconds_t)((timeout_ms % 1000) * 1000) };
   r->c = u->is_unix ? redisConnectUnixWithTimeout(u->path, tv)

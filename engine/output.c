@@ -65,7 +65,7 @@ void output_reason_text(const table_row *r, const schema *s, char *buf, size_t b
 }
 
 /* Appends ",field" for every input column of row r: the raw text itself when scan found
- * it verbatim, else re-split with libcsv and re-quoted. */
+ * it verbatim (csvparse_plain, csvw_fields_equal_raw), else re-split and re-quoted. */
 static void output_put_input_fields(const table *t, const table_row *r, csvparse *p, lr_buf *out) {
   const char *raw = table_row_text(t, r);
   if (r->verbatim) {

@@ -138,6 +138,7 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   int split_ok = LR_OK;
   if (rec->has_quote) {
     split_ok = csvparse_record(w->parser, text, rec->len, &fields, &n);
+    if (split_ok == LR_OK) row->verbatim = (unsigned char)csvw_fields_equal_raw(fields, n, text, rec->len);
   } else {
     int verbatim;
     csvparse_plain(w->parser, text, rec->len, &fields, &n, &verbatim);

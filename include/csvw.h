@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "lr_err.h"
+#include "row.h"
 
 #define CSVW_GZIP_MEMBER_BYTES ((size_t)4 << 20)
 
@@ -46,6 +47,11 @@ int csvw_needs_quotes(const char *s, size_t len);
  * compress members at once (each with its own out); the bytes are the same on every
  * thread. Returns LR_OK, or LR_ERR_MEMORY when zlib cannot allocate its state. */
 int csvw_gzip_member(const char *in, size_t in_len, lr_buf *out) LR_MUST_CHECK;
+
+/* 1 when the fields, each written with csvw_buf_field and joined by commas, are exactly
+ * raw[0, len): the input was already quoted the way outputs quote, so output may copy the
+ * raw record instead of splitting it again. Compares in place, building nothing. */
+int csvw_fields_equal_raw(const lr_field *fields, size_t n, const char *raw, size_t len);
 
 typedef struct csvw csvw;
 

@@ -39,7 +39,7 @@ typedef struct table_row {
   uint32_t len;           /* raw length (the framer's len) */
   uint32_t input;         /* input index */
   unsigned char status;   /* enum row_status */
-  unsigned char verbatim; /* the raw text re-quotes to itself (csvparse_plain) */
+  unsigned char verbatim; /* the raw text is what output would write for its fields */
   unsigned char reason;   /* enum lr_reason when rejected */
   int16_t reason_field;   /* schema field of a per-column reason, else -1 */
   int32_t created;        /* created_at (days) when the schema has it */

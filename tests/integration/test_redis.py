@@ -9,17 +9,15 @@ TTL of replaced versions, unix sockets, db and prefix, and the faults: server do
 killed mid-run, stopped (a timeout, not a hang), wrong password (never printed),
 malformed cached values (repaired), maxmemory while publishing, concurrent builds.
 """
-import json
 import os
 import re
-import signal
 import subprocess
 import threading
 import time
 import unittest
 
 import lrtest
-from lrtest import AS_OF, CSV_OUTPUTS, LeadrankCase, SharedData, run
+from lrtest import AS_OF, LeadrankCase, SharedData
 from redis_server import RedisServer, free_port
 
 PREFIX = "leadrank:"
@@ -236,7 +234,7 @@ class TestCache(RedisCase):
         self.assertIn("0" * 32, p.stderr)
         self.redis.command("SET", PREFIX + "hist:current", "not-a-hid")
         self.score_redis("bad", expect=3)
-        p = self.lr("history", "show", "--redis", self.redis.url, expect=3)
+        self.lr("history", "show", "--redis", self.redis.url, expect=3)
 
     def test_bad_url_is_usage(self):
         p = self.score_redis("u", DATA.small["deals"], url="redis://:pw-in-bad-url@h:99999",
@@ -397,6 +395,7 @@ class TestPassword(RedisCase):
         p = self.score_redis("alone", url=url, expect=3)
         self.assertNoSecret(p)
         p = self.score_redis("nopw", expect=3)   # no password at all: NOAUTH
+        self.assertIn("NOAUTH", p.stderr)
         p = self.lr("history", "build", DATA.small["deals"], "--redis", url, expect=3)
         self.assertNoSecret(p)
 
@@ -405,7 +404,7 @@ class TestConcurrentBuilds(RedisCase):
     def test_readers_never_see_a_mix(self):
         tables = {}
         for name in ("small", "other"):
-            tables[name] = self.lr("history", "show", "--history", DATA.__dict__[name]["deals"],
+            tables[name] = self.lr("history", "show", "--history", getattr(DATA, name)["deals"],
                                    expect=0).stdout
         self.assertNotEqual(tables["small"], tables["other"])
         _, hid_small, _ = self.build(DATA.small["deals"])
@@ -426,7 +425,7 @@ class TestConcurrentBuilds(RedisCase):
             hids = set()
             for _ in range(8):
                 procs = [subprocess.Popen([lrtest.leadrank_bin(), "history", "build",
-                                           DATA.__dict__[n]["deals"], "--redis", self.redis.url],
+                                           getattr(DATA, n)["deals"], "--redis", self.redis.url],
                                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                          for n in ("small", "other")]
                 for pr in procs:

@@ -378,7 +378,30 @@ static void test_write_file(void) {
   TEST_EQ_INT(chdir(cwd), 0);
 }
 
+
+/* csvw_fields_equal_raw: true exactly when joining the re-quoted fields gives raw. */
+static void test_fields_equal_raw(void) {
+  lr_field f3[3] = { { "Acme, Inc.", 10 }, { "a\"b", 3 }, { "", 0 } };
+  const char *same = "\"Acme, Inc.\",\"a\"\"b\",";
+  TEST_CHECK(csvw_fields_equal_raw(f3, 3, same, strlen(same)));
+  const char *over_quoted = "\"Acme, Inc.\",\"a\"\"b\",\"\"";   /* quotes the empty field */
+  TEST_CHECK(!csvw_fields_equal_raw(f3, 3, over_quoted, strlen(over_quoted)));
+  const char *blanks = "\"Acme, Inc.\" ,\"a\"\"b\",";         /* a blank libcsv dropped */
+  TEST_CHECK(!csvw_fields_equal_raw(f3, 3, blanks, strlen(blanks)));
+  lr_field q[1] = { { "say \"hi\"", 8 } };
+  const char *doubled = "\"say \"\"hi\"\"\"";
+  TEST_CHECK(csvw_fields_equal_raw(q, 1, doubled, strlen(doubled)));
+  TEST_CHECK(!csvw_fields_equal_raw(q, 1, doubled, strlen(doubled) - 1));
+  lr_field sp[1] = { { " x", 2 } };
+  TEST_CHECK(csvw_fields_equal_raw(sp, 1, "\" x\"", 4));
+  TEST_CHECK(!csvw_fields_equal_raw(sp, 1, " x", 2));
+  lr_field two[2] = { { "a", 1 }, { "b", 1 } };
+  TEST_CHECK(!csvw_fields_equal_raw(two, 2, "a,b,", 4));           /* trailing bytes */
+  TEST_CHECK(!csvw_fields_equal_raw(two, 2, "a", 1));              /* raw too short */
+}
+
 int main(void) {
+  test_fields_equal_raw();
   if (mkdtemp(tmpdir) == NULL) {
     perror("mkdtemp");
     return 1;
