@@ -1,56 +1,65 @@
-/* dedupe.c — duplicate people: group accepted rows by exact dedupe key (sorted by hash,
- * bytes, row) and keep the latest created_at of each group. */
+/* dedupe.c — duplicate people: (key hash, row) pairs sorted by hash with a stable radix
+ * sort; within a run of equal hashes rows are grouped by exact key bytes and each group
+ * keeps its latest created_at (tie: the earliest row, which comes first). */
 #include "dedupe.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lr_err.h"
+#include "radix.h"
 
-
-typedef struct dedupe_entry {
-  uint64_t hash;
-  const char *key;
-  uint32_t len;
-  uint32_t row;
-} dedupe_entry;
-
-static int dedupe_same_key(const dedupe_entry *x, const dedupe_entry *y) {
-  return x->hash == y->hash && x->len == y->len && memcmp(x->key, y->key, x->len) == 0;
+static int dedupe_same_key(const table_row *a, const table_row *b) {
+  return a->dedupe_key.len == b->dedupe_key.len &&
+         memcmp(a->dedupe_key.ptr, b->dedupe_key.ptr, a->dedupe_key.len) == 0;
 }
 
-static int dedupe_cmp(const void *a, const void *b) {
-  const dedupe_entry *x = a, *y = b;
-  if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
-  if (x->len != y->len) return x->len < y->len ? -1 : 1;
-  int c = memcmp(x->key, y->key, x->len);
-  if (c != 0) return c;
-  return x->row < y->row ? -1 : (x->row > y->row);
+/* Settles one run of equal hashes (rows ascending). Entries already claimed by a group
+ * are marked with dup_of; a run holds one key except under a 64-bit collision. */
+static void dedupe_settle_run(table *t, const radix_pair *pairs, size_t start, size_t end,
+                              unsigned char *grouped) {
+  for (size_t g = start; g < end; g++) {
+    if (grouped[g - start]) continue;
+    table_row *first = &t->rows[pairs[g].index];
+    uint32_t best = pairs[g].index;
+    for (size_t k = g + 1; k < end; k++)
+      if (!grouped[k - start] && dedupe_same_key(first, &t->rows[pairs[k].index])) {
+        grouped[k - start] = 1;
+        if (t->rows[pairs[k].index].created > t->rows[best].created) best = pairs[k].index;
+      }
+    for (size_t k = g; k < end; k++) {
+      if (k != g && !(grouped[k - start] && dedupe_same_key(first, &t->rows[pairs[k].index]))) continue;
+      if (pairs[k].index == best) continue;
+      t->rows[pairs[k].index].status = ROW_DUPLICATE;
+      t->rows[pairs[k].index].dup_of = best;
+    }
+  }
 }
 
 void dedupe_apply(table *t) {
   size_t n = 0;
-  dedupe_entry *entries = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *entries);
+  radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
   for (size_t i = 0; i < t->n_rows; i++) {
     const table_row *r = &t->rows[i];
     if (r->status != ROW_ACCEPTED || r->dedupe_key.ptr == NULL) continue;
-    entries[n++] = (dedupe_entry){ r->dedupe_hash, r->dedupe_key.ptr, r->dedupe_key.len, (uint32_t)i };
+    pairs[n++] = (radix_pair){ r->dedupe_hash, (uint32_t)i };
   }
-  qsort(entries, n, sizeof *entries, dedupe_cmp);
-  size_t start = 0;
+  radix_sort_pairs(pairs, n);
+  unsigned char *grouped = NULL;
+  size_t grouped_cap = 0, start = 0;
   while (start < n) {
     size_t end = start + 1;
-    while (end < n && dedupe_same_key(&entries[start], &entries[end])) end++;
-    /* rows within a group are in input order, so a strict > keeps the earliest on ties */
-    uint32_t best = entries[start].row;
-    for (size_t k = start + 1; k < end; k++)
-      if (t->rows[entries[k].row].created > t->rows[best].created) best = entries[k].row;
-    for (size_t k = start; k < end; k++) {
-      if (entries[k].row == best) continue;
-      t->rows[entries[k].row].status = ROW_DUPLICATE;
-      t->rows[entries[k].row].dup_of = best;
+    while (end < n && pairs[end].key == pairs[start].key) end++;
+    if (end - start > 1) {
+      if (end - start > grouped_cap) {
+        grouped_cap = end - start;
+        grouped = lr_xrealloc(grouped, grouped_cap);
+      }
+      memset(grouped, 0, end - start);
+      dedupe_settle_run(t, pairs, start, end, grouped);
     }
     start = end;
   }
-  free(entries);
+  free(grouped);
+  free(pairs);
 }

@@ -1,5 +1,7 @@
-/* unique.c — exact uniqueness of `unique` fields and lead_id, by sorting (hash, bytes,
- * row) so that the first accepted occurrence wins without a hash table. */
+/* unique.c — exact uniqueness of `unique` fields and lead_id: (hash, row) pairs sorted by
+ * hash with a stable radix sort, so rows with equal hashes are in input order; within
+ * such a run values are compared byte for byte, and the first accepted occurrence of each
+ * value wins. No hash table. */
 #include "unique.h"
 
 #include <stdlib.h>
@@ -7,50 +9,56 @@
 #include <xxhash.h>
 
 #include "lr_err.h"
+#include "radix.h"
 
-typedef struct unique_entry {
-  uint64_t hash;
-  const char *ptr;
-  uint32_t len;
-  uint32_t row;
-} unique_entry;
-
-static int unique_cmp(const void *a, const void *b) {
-  const unique_entry *x = a, *y = b;
-  if (x->hash != y->hash) return x->hash < y->hash ? -1 : 1;
-  if (x->len != y->len) return x->len < y->len ? -1 : 1;
-  int c = memcmp(x->ptr, y->ptr, x->len);
-  if (c != 0) return c;
-  return x->row < y->row ? -1 : (x->row > y->row);
+static int unique_same(const table_str *a, const table_str *b) {
+  return a->len == b->len && memcmp(a->ptr, b->ptr, a->len) == 0;
 }
 
-static void unique_apply_one(table *t, size_t slot, long field, int reason,
-                             unique_entry *entries) {
+/* Marks repeats within one run of equal hashes (pairs[start, end), rows ascending). A run
+ * holds one value except under a 64-bit collision, so each entry is compared with the
+ * earlier entries that were kept. */
+static void unique_settle_run(table *t, size_t slot, long field, int reason,
+                              const radix_pair *pairs, size_t start, size_t end) {
+  for (size_t k = start + 1; k < end; k++) {
+    const table_str *v = &t->unique_values[pairs[k].index * t->n_unique + slot];
+    for (size_t e = start; e < k; e++) {
+      const table_row *earlier = &t->rows[pairs[e].index];
+      if (earlier->status != ROW_ACCEPTED) continue; /* a repeat itself: not a first one */
+      if (!unique_same(v, &t->unique_values[pairs[e].index * t->n_unique + slot])) continue;
+      table_row *row = &t->rows[pairs[k].index];
+      row->status = ROW_REJECTED;
+      row->reason = (unsigned char)reason;
+      row->reason_field = (int16_t)field;
+      break;
+    }
+  }
+}
+
+static void unique_apply_one(table *t, size_t slot, long field, int reason, radix_pair *pairs) {
   size_t n = 0;
   for (size_t i = 0; i < t->n_rows; i++) {
     if (t->rows[i].status != ROW_ACCEPTED) continue;
     const table_str *v = &t->unique_values[i * t->n_unique + slot];
     if (v->ptr == NULL) continue;
-    entries[n++] = (unique_entry){ XXH3_64bits(v->ptr, v->len), v->ptr, v->len, (uint32_t)i };
+    pairs[n++] = (radix_pair){ XXH3_64bits(v->ptr, v->len), (uint32_t)i };
   }
-  qsort(entries, n, sizeof *entries, unique_cmp);
-  for (size_t i = 1; i < n; i++) {
-    const unique_entry *prev = &entries[i - 1], *cur = &entries[i];
-    if (prev->hash != cur->hash || prev->len != cur->len || memcmp(prev->ptr, cur->ptr, cur->len) != 0)
-      continue;
-    table_row *row = &t->rows[cur->row];
-    row->status = ROW_REJECTED;
-    row->reason = (unsigned char)reason;
-    row->reason_field = (int16_t)field;
+  radix_sort_pairs(pairs, n);
+  size_t start = 0;
+  while (start < n) {
+    size_t end = start + 1;
+    while (end < n && pairs[end].key == pairs[start].key) end++;
+    if (end - start > 1) unique_settle_run(t, slot, field, reason, pairs, start, end);
+    start = end;
   }
 }
 
 void unique_apply(table *t, const long *fields, size_t n_fields, long lead_id_field) {
   if (n_fields == 0 || t->n_rows == 0) return;
-  unique_entry *entries = lr_xmalloc(t->n_rows * sizeof *entries);
+  radix_pair *pairs = lr_xmalloc(t->n_rows * sizeof *pairs);
   for (size_t u = 0; u < n_fields; u++) {
     int reason = fields[u] == lead_id_field ? LR_REASON_DUPLICATE_LEAD_ID : LR_REASON_DUPLICATE;
-    unique_apply_one(t, u, fields[u], reason, entries);
+    unique_apply_one(t, u, fields[u], reason, pairs);
   }
-  free(entries);
+  free(pairs);
 }

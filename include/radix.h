@@ -1,0 +1,26 @@
+/* radix.h — stable LSD radix sort of (64-bit key, 32-bit index) pairs, the ordering
+ * primitive of unique, dedupe and rank: they sort compact keys (a hash, or a priority
+ * mapped to an unsigned integer), never rows, then settle equal keys exactly.
+ *
+ * Stable: pairs with equal keys keep their input order, so callers that feed indexes in
+ * input order get "first occurrence first" for free. Sequential; O(n) time with one
+ * scratch array of n pairs (allocated and freed inside).
+ */
+#ifndef LR_RADIX_H
+#define LR_RADIX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct radix_pair {
+  uint64_t key;
+  uint32_t index;
+} radix_pair;
+
+/* Sorts pairs[0, n) by key ascending, stably. */
+void radix_sort_pairs(radix_pair *pairs, size_t n);
+
+/* A key whose unsigned order is the descending order of x (-0.0 and 0.0 equal; x not NaN). */
+uint64_t radix_key_descending(double x);
+
+#endif

@@ -1,0 +1,66 @@
+/* test_radix.c — radix_sort_pairs against a stable reference (qsort on (key, position)),
+ * and radix_key_descending's order against the doubles' own order. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "radix.h"
+#include "testhelp.h"
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+static uint64_t rng_next(void) {
+  rng ^= rng << 13;
+  rng ^= rng >> 7;
+  rng ^= rng << 17;
+  return rng;
+}
+
+static int pair_cmp(const void *a, const void *b) {
+  const radix_pair *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return x->index < y->index ? -1 : (x->index > y->index); /* index = input position */
+}
+
+static void check_sort(size_t n, uint64_t key_mask) {
+  radix_pair *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
+  for (size_t i = 0; i < n; i++) a[i] = b[i] = (radix_pair){ rng_next() & key_mask, (uint32_t)i };
+  radix_sort_pairs(a, n);
+  qsort(b, n, sizeof *b, pair_cmp);
+  int same = 1;
+  for (size_t i = 0; i < n; i++) same &= a[i].key == b[i].key && a[i].index == b[i].index;
+  TEST_CHECK(same);
+  free(a);
+  free(b);
+}
+
+static void test_sort(void) {
+  check_sort(0, ~0ull);
+  check_sort(1, ~0ull);
+  check_sort(1000, ~0ull);           /* all digits used */
+  check_sort(5000, 0xffull);         /* one digit, many ties: stability */
+  check_sort(5000, 0xff00000000ull); /* one high digit only */
+  check_sort(5000, 0);               /* all equal */
+  check_sort(100000, 0xffffffull);
+}
+
+static void test_descending_key(void) {
+  static const double xs[] = { -1e300, -100.0, -1e-14, -0.0, 0.0, 1e-300, 0.5, 42.0, 99.9, 100.0,
+                               100.00000000000001, 1e300, INFINITY, -INFINITY };
+  size_t n = sizeof xs / sizeof xs[0];
+  int ordered = 1;
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < n; j++) {
+      uint64_t ki = radix_key_descending(xs[i]), kj = radix_key_descending(xs[j]);
+      if (xs[i] > xs[j]) ordered &= ki < kj;
+      if (xs[i] == xs[j]) ordered &= ki == kj;
+    }
+  TEST_CHECK(ordered);
+  TEST_EQ_INT(radix_key_descending(-0.0) == radix_key_descending(0.0), 1);
+}
+
+int main(void) {
+  test_sort();
+  test_descending_key();
+  return TEST_REPORT();
+}
