@@ -12,7 +12,7 @@ ISAL    ?= $(shell test -f /usr/include/isa-l.h && echo 1 || echo 0)
 SAN     ?=
 DEBUG   ?= 0
 
-BUILD   := build$(if $(SAN),-san,)
+BUILD   ?= build$(if $(SAN),-san,)
 OPT     := $(if $(filter 1,$(DEBUG)),-O0,-O2)
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
            -ffp-contract=off -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
@@ -71,14 +71,17 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testhelp.h $(BUILD)/libleadrank.a
 unit: $(UNIT_BIN)
 
 # Every test: unit binaries, then the integration suites; ends with "N passed, N failed".
+# build-zlib/ is the same engine with zlib's inflater, for the ISA-L/zlib equivalence test.
 test: deps
 	@$(MAKE) --no-print-directory all unit
-	@python3 tests/run_tests.py --build $(BUILD)
+	@$(MAKE) --no-print-directory ISAL=0 BUILD=build-zlib all
+	@LEADRANK_ZLIB_BIN=build-zlib/leadrank python3 tests/run_tests.py --build $(BUILD)
 
 # The same suite under AddressSanitizer and UBSan.
 test-san: deps
 	@$(MAKE) --no-print-directory SAN=address,undefined all unit
-	@python3 tests/run_tests.py --build build-san
+	@$(MAKE) --no-print-directory ISAL=0 BUILD=build-zlib all
+	@LEADRANK_ZLIB_BIN=build-zlib/leadrank python3 tests/run_tests.py --build build-san
 
 sample: all
 	@mkdir -p bench/data
@@ -93,7 +96,7 @@ bench: deps
 	@python3 bench/run_bench.py --leadrank $(BUILD)/leadrank
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-zlib
 
 help:
 	@echo "make demo       install deps, build, generate a 100k-row sample, score it, show the top 10"
