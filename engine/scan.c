@@ -166,7 +166,10 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   const lr_value *lid = &w->vals[cfg->plan->field[SCORE_LEAD_ID]];
   row->lead_id = table_intern(t, thread, lid->str, lid->str_len);
   row->created = w->vals[cfg->plan->field[SCORE_CREATED_AT]].date;
-  score_row(cfg->plan, cfg->model, cfg->history, cfg->as_of, w->vals, &row->score);
+  score_result full;
+  score_row(cfg->plan, cfg->model, cfg->history, cfg->as_of, w->vals, &full);
+  row->score = (table_score){ full.fit, full.risk, full.priority, full.segment, full.disqualify,
+                              full.tier, full.n_reasons, { full.reasons[0], full.reasons[1], full.reasons[2] } };
   if (scan_dedupe_key(cfg->plan, w->vals, w)) {
     row->dedupe_key = table_intern(t, thread, w->key.data, w->key.len);
     row->dedupe_hash = XXH3_64bits(w->key.data, w->key.len);

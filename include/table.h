@@ -33,6 +33,17 @@ typedef struct table_str {
   uint32_t len;
 } table_str;
 
+/* What later stages need of a score_result (its component values stay in the scan
+ * worker: keeping them would add 96 bytes to every row). */
+typedef struct table_score {
+  double fit, risk, priority;  /* unrounded */
+  unsigned char segment;       /* enum score_segment */
+  unsigned char disqualify;    /* enum score_disqualify */
+  char tier;                   /* 'A'..'D', 'X' */
+  unsigned char n_reasons;
+  unsigned char reasons[3];    /* enum model_component, best first */
+} table_score;
+
 typedef struct table_row {
   uint64_t line;          /* first physical line in its input */
   size_t offset;          /* raw record text in the input buffer */
@@ -47,7 +58,7 @@ typedef struct table_row {
   table_str dedupe_key;   /* SPEC §5 key: kind byte ('e' or 'd') then the key bytes */
   uint64_t dedupe_hash;   /* hash of dedupe_key (grouping only; equality is on bytes) */
   uint32_t dup_of;        /* ROW_DUPLICATE: index of the kept row */
-  score_result score;     /* accepted rows, when scoring */
+  table_score score;      /* accepted rows, when scoring */
 } table_row;
 
 typedef struct table_input {
