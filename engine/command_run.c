@@ -103,7 +103,8 @@ static void run_unique_fields(run_state *r, int scoring) {
 static int run_scan(run_state *r, int scoring, lr_err *err) {
   static const char *const score_must_have[] = { "lead_id", "created_at", NULL };
   run_unique_fields(r, scoring);
-  r->table = table_new(r->threads, r->n_unique);
+  r->table = table_new(r->threads, r->n_unique, err);
+  if (r->table == NULL) return err->code;
   scan_config cfg = {
     .schema = r->leads_schema,
     .dup_policy = r->o->dup_first ? SCHEMA_DUP_FIRST : SCHEMA_DUP_ERROR,

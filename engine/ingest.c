@@ -29,8 +29,11 @@
  */
 #include "ingest.h"
 
+#include "reserve.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,12 +70,19 @@ enum ingest_status {
   INGEST_NOMEM        /* the output buffer could not grow */
 };
 
-/* The growing output: data[cap - 1] is always kept free for the terminating NUL. */
+/* The output: data[cap - 1] is always kept free for the terminating NUL. It grows by
+ * realloc, except in a stream, where it is a reserved region that never moves (fixed)
+ * and every step of inflated bytes is published to readers through *progress. */
 typedef struct ingest_out {
   char *data;
   size_t len;
   size_t cap;
+  int fixed;                 /* a reserved region: cannot grow (and need not) */
+  _Atomic size_t *progress;  /* stream: bytes [0, *progress) are final; else NULL */
 } ingest_out;
+
+/* Output produced per inflate call in a stream, so readers start early. */
+#define INGEST_STREAM_STEP ((size_t)4 << 20)
 
 static const char *ingest_strerror(int errnum, char *buf, size_t buf_len) {
   /* GNU strerror_r (we build with _GNU_SOURCE): thread-safe, returns the text. */
@@ -81,6 +91,7 @@ static const char *ingest_strerror(int errnum, char *buf, size_t buf_len) {
 
 /* Makes room for at least one more byte besides the NUL slot. */
 static int ingest_out_grow(ingest_out *o) {
+  if (o->fixed) return INGEST_NOMEM;
   size_t cap = o->cap + o->cap / 2 + ((size_t)64 << 10);
   char *p = realloc(o->data, cap);
   if (p == NULL) return INGEST_NOMEM;
@@ -90,6 +101,17 @@ static int ingest_out_grow(ingest_out *o) {
 }
 
 static size_t ingest_min(size_t a, size_t b) { return a < b ? a : b; }
+
+/* Room for the next inflate call: all of it, or one step in a stream. */
+static size_t ingest_out_room(const ingest_out *o) {
+  size_t room = ingest_min(o->cap - 1 - o->len, INGEST_CHUNK);
+  return o->progress != NULL ? ingest_min(room, INGEST_STREAM_STEP) : room;
+}
+
+/* Publishes o->len to stream readers (release: the bytes before it are visible first). */
+static void ingest_out_publish(const ingest_out *o) {
+  if (o->progress != NULL) atomic_store_explicit(o->progress, o->len, memory_order_release);
+}
 
 /* Parses the gzip member header at p (n bytes available; p[0..1] is the magic) as
  * GzipFile does; *len_out gets its length. */
@@ -136,7 +158,7 @@ static int ingest_zlib_deflate(void *state, const unsigned char *in, size_t in_l
   z->avail_in = (uInt)ingest_min(in_len, INGEST_CHUNK);
   for (;;) {
     if (o->cap - 1 == o->len && ingest_out_grow(o) != INGEST_OK) return INGEST_NOMEM;
-    uInt avail = (uInt)ingest_min(o->cap - 1 - o->len, INGEST_CHUNK);
+    uInt avail = (uInt)ingest_out_room(o);
     z->next_out = (Bytef *)o->data + o->len;
     z->avail_out = avail;
     int ret = inflate(z, Z_NO_FLUSH);
@@ -144,6 +166,7 @@ static int ingest_zlib_deflate(void *state, const unsigned char *in, size_t in_l
      * gzip mode does the same internally). */
     crc = crc32(crc, (const Bytef *)o->data + o->len, avail - z->avail_out);
     o->len += avail - z->avail_out;
+    ingest_out_publish(o);
     if (ret == Z_STREAM_END) {
       *used_out = (size_t)(z->next_in - in);
       *crc_out = (uint32_t)crc;
@@ -223,12 +246,13 @@ static int ingest_isal_deflate(void *state, const unsigned char *in, size_t in_l
   st->avail_in = (uint32_t)ingest_min(in_len, INGEST_CHUNK);
   for (;;) {
     if ((o->cap - 1 == o->len || stalled) && ingest_out_grow(o) != INGEST_OK) return INGEST_NOMEM;
-    uint32_t avail = (uint32_t)ingest_min(o->cap - 1 - o->len, INGEST_CHUNK);
+    uint32_t avail = (uint32_t)ingest_out_room(o);
     uint32_t avail_in = st->avail_in;
     st->next_out = (uint8_t *)o->data + o->len;
     st->avail_out = avail;
     int ret = isal_inflate(st);
     o->len += avail - st->avail_out;
+    ingest_out_publish(o);
     if (ret < 0) return INGEST_CORRUPT;
     if (st->block_state == ISAL_BLOCK_FINISH) {
       /* ISA-L reads input 8 bytes at a time; whole bytes still in its bit buffer lie past
@@ -266,8 +290,24 @@ static int ingest_member(ingest_inflater *inf, const unsigned char *gz, size_t n
     if (ingest_zlib_init(&inf->z) != INGEST_OK) return INGEST_NOMEM;
     inf->z_ready = 1;
   }
-  o->len = start;
-  return ingest_member_run(ingest_zlib_deflate, &inf->z, gz, n, used_out, o);
+  if (o->progress == NULL) {
+    o->len = start;
+    return ingest_member_run(ingest_zlib_deflate, &inf->z, gz, n, used_out, o);
+  }
+  /* In a stream, readers may already hold what ISA-L published of this member: zlib
+   * judges in a scratch buffer instead of rewriting those bytes. Valid deflate data
+   * inflates the same in both, so zlib succeeding here would mean an ISA-L bug; its bytes
+   * are then used, past what was published. */
+  ingest_out scratch = { malloc(o->cap - start), 0, o->cap - start, 0, NULL };
+  if (scratch.data == NULL) return INGEST_NOMEM;
+  status = ingest_member_run(ingest_zlib_deflate, &inf->z, gz, n, used_out, &scratch);
+  if (status == INGEST_OK && scratch.len > o->len - start) {
+    memcpy(o->data + o->len, scratch.data + (o->len - start), scratch.len - (o->len - start));
+    o->len = start + scratch.len;
+    ingest_out_publish(o);
+  }
+  free(scratch.data);
+  return status;
 }
 
 const char *ingest_inflater_name(void) { return "isa-l"; }
@@ -335,31 +375,24 @@ static size_t ingest_estimate(const unsigned char *gz, size_t gz_len) {
   return est + 1;
 }
 
-int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_len,
-                          char **data_out, size_t *len_out, lr_err *err) {
-  ingest_inflater *inf;
-  ingest_out o = { NULL, 0, ingest_estimate(gz, gz_len) };
+/* Inflates every member of gz into o (its data already allocated); the member walk of
+ * SPEC §1 / A40. Returns LR_OK or LR_ERR_INPUT naming `name`. */
+static int ingest_inflate_members(const char *name, const unsigned char *gz, size_t gz_len,
+                                  ingest_out *o, lr_err *err) {
   size_t pos = 0, at = 0;
-  int status;
-
-  *data_out = NULL;
-  *len_out = 0;
   if (gz_len < 2 || gz[0] != 0x1f || gz[1] != 0x8b) {
     return lr_err_set(err, LR_ERR_INPUT, "%s: bad gzip input: not a gzip stream", name);
   }
-  o.data = malloc(o.cap);
-  if (o.data == NULL) return ingest_fail(err, name, INGEST_NOMEM, 0);
-  inf = lr_xmalloc(sizeof *inf);
-  status = ingest_inflater_init(inf);
+  ingest_inflater *inf = lr_xmalloc(sizeof *inf);
+  int status = ingest_inflater_init(inf);
   if (status != INGEST_OK) {
     free(inf);
-    free(o.data);
     return ingest_fail(err, name, status, 0);
   }
   for (;;) {
     size_t used = 0;
     at = pos;
-    status = ingest_member(inf, gz + pos, gz_len - pos, &used, &o);
+    status = ingest_member(inf, gz + pos, gz_len - pos, &used, o);
     if (status != INGEST_OK) break;
     pos += used;
     /* NUL padding after a member is skipped, whether or not another member follows. */
@@ -373,11 +406,23 @@ int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_l
   }
   ingest_inflater_end(inf);
   free(inf);
-  if (status != INGEST_OK) {
+  if (status != INGEST_OK) return ingest_fail(err, name, status, at);
+  o->data[o->len] = '\0';
+  return LR_OK;
+}
+
+int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_len,
+                          char **data_out, size_t *len_out, lr_err *err) {
+  ingest_out o = { NULL, 0, ingest_estimate(gz, gz_len), 0, NULL };
+  *data_out = NULL;
+  *len_out = 0;
+  o.data = malloc(o.cap);
+  if (o.data == NULL) return ingest_fail(err, name, INGEST_NOMEM, 0);
+  int rc = ingest_inflate_members(name, gz, gz_len, &o, err);
+  if (rc != LR_OK) {
     free(o.data);
-    return ingest_fail(err, name, status, at);
+    return rc;
   }
-  o.data[o.len] = '\0';
   *data_out = o.data;
   *len_out = o.len;
   return LR_OK;
@@ -476,4 +521,85 @@ int ingest_read_all(const char *path, char **data_out, size_t *len_out, lr_err *
   *data_out = (char *)raw;
   *len_out = raw_len;
   return LR_OK;
+}
+
+/* ---- streaming (ingest.h: ingest_stream_*) --------------------------------------- */
+
+struct ingest_stream {
+  const char *name;
+  unsigned char *raw;  /* the input as stored; for a plain input it becomes the data */
+  size_t raw_len;
+  int gzip;
+  ingest_out out;      /* gzip: the reserved region being filled */
+  size_t map_len;      /* gzip: the reservation's size */
+};
+
+int ingest_stream_open(const char *path, ingest_stream **out, lr_err *err) {
+  *out = NULL;
+  ingest_stream *s = lr_xcalloc(1, sizeof *s);
+  s->name = path;
+  int rc = ingest_read_raw(path, &s->raw, &s->raw_len, err);
+  if (rc != LR_OK) {
+    free(s);
+    return rc;
+  }
+  s->gzip = s->raw_len >= 2 && s->raw[0] == 0x1f && s->raw[1] == 0x8b;
+  if (s->gzip) {
+    /* deflate expands at most ~1032:1, so this bounds the output; untouched pages cost
+     * address space only */
+    size_t bound = s->raw_len > SIZE_MAX / (INGEST_MAX_RATIO + 1) - ((size_t)1 << 20)
+                       ? SIZE_MAX / 2
+                       : s->raw_len * (INGEST_MAX_RATIO + 1) + ((size_t)1 << 20);
+    s->map_len = bound;
+    s->out.data = reserve_map(bound, err);
+    if (s->out.data == NULL) {
+      free(s->raw);
+      free(s);
+      return err->code;
+    }
+    s->out.cap = bound;
+    s->out.fixed = 1;
+  }
+  *out = s;
+  return LR_OK;
+}
+
+const char *ingest_stream_data(const ingest_stream *s) {
+  return s->gzip ? s->out.data : (const char *)s->raw;
+}
+
+int ingest_stream_run(ingest_stream *s, _Atomic size_t *available, lr_err *err) {
+  if (!s->gzip) {
+    atomic_store_explicit(available, s->raw_len, memory_order_release);
+    return LR_OK;
+  }
+  s->out.progress = available;
+  int rc = ingest_inflate_members(s->name, s->raw, s->raw_len, &s->out, err);
+  s->out.progress = NULL;
+  free(s->raw);
+  s->raw = NULL;
+  return rc;
+}
+
+void ingest_stream_close(ingest_stream *s, char **data_out, size_t *len_out, size_t *map_len_out) {
+  if (s == NULL) return;
+  if (!s->gzip) {
+    *data_out = (char *)s->raw;
+    *len_out = s->raw_len;
+    *map_len_out = 0;
+  } else {
+    /* keep the data and its NUL, return the rest of the reservation */
+    reserve_trim(s->out.data, s->map_len, s->out.len + 1);
+    *data_out = s->out.data;
+    *len_out = s->out.len;
+    *map_len_out = s->out.len + 1;
+  }
+  free(s);
+}
+
+void ingest_stream_abort(ingest_stream *s) {
+  if (s == NULL) return;
+  free(s->raw);
+  if (s->gzip) reserve_trim(s->out.data, s->map_len, 0);
+  free(s);
 }

@@ -2,6 +2,8 @@
  * parallel split / validate / score of every record. See scan.h for the contract. */
 #include "scan.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,32 +28,33 @@ static double scan_now(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* The header from its first non-blank frame record: rejected, non-UTF-8 and unsplittable
+ * headers are file errors (A8). Fields are owned by p. */
+static int scan_header_record(const char *data, const frame_rec *rec, csvparse *p,
+                              const char *source, const lr_field **names_out, size_t *n_out,
+                              lr_err *err) {
+  if (rec->kind == FRAME_END)
+    return lr_err_set(err, LR_ERR_INPUT, "%s: empty input, no header row", source);
+  if (rec->kind == FRAME_REJECT)
+    return lr_err_set(err, LR_ERR_INPUT, "%s:%llu:1: header unreadable (%s)", source,
+                      (unsigned long long)rec->line, lr_reason_name(rec->reason));
+  const char *text = data + rec->offset;
+  if (!values_utf8_valid(text, rec->len))
+    return lr_err_set(err, LR_ERR_INPUT, "%s:%llu:1: header is not valid UTF-8", source,
+                      (unsigned long long)rec->line);
+  if (csvparse_record(p, text, rec->len, names_out, n_out) != LR_OK)
+    return lr_err_set(err, LR_ERR_INPUT, "%s:%llu:1: header cannot be parsed", source,
+                      (unsigned long long)rec->line);
+  return LR_OK;
+}
+
 int scan_read_header(frame *f, csvparse *p, const char *source, const lr_field **names_out,
                      size_t *n_out, uint64_t *blank_lines_out, lr_err *err) {
   frame_rec rec;
   uint64_t blanks = 0;
-  for (;;) {
-    int kind = frame_next(f, -1, &rec);
-    if (kind == FRAME_END)
-      return lr_err_set(err, LR_ERR_INPUT, "%s: empty input, no header row", source);
-    if (kind == FRAME_BLANK) {
-      blanks++;
-      continue;
-    }
-    break;
-  }
-  if (rec.kind == FRAME_REJECT)
-    return lr_err_set(err, LR_ERR_INPUT, "%s:%llu:1: header unreadable (%s)", source,
-                      (unsigned long long)rec.line, lr_reason_name(rec.reason));
-  const char *text = f->data + rec.offset;
-  if (!values_utf8_valid(text, rec.len))
-    return lr_err_set(err, LR_ERR_INPUT, "%s:%llu:1: header is not valid UTF-8", source,
-                      (unsigned long long)rec.line);
-  if (csvparse_record(p, text, rec.len, names_out, n_out) != LR_OK)
-    return lr_err_set(err, LR_ERR_INPUT, "%s:%llu:1: header cannot be parsed", source,
-                      (unsigned long long)rec.line);
+  while (frame_next(f, -1, &rec) == FRAME_BLANK) blanks++;
   *blank_lines_out = blanks;
-  return LR_OK;
+  return scan_header_record(f->data, &rec, p, source, names_out, n_out, err);
 }
 
 /* A41: what column j maps to, as a comparable pair (field index, or -1 and the name). */
@@ -117,9 +120,11 @@ static int scan_dedupe_key(const score_plan *plan, const lr_value *vals, scan_wo
 /* Fills one row from its frame record. Runs on many threads: writes only row `ri` and
  * the worker's own scratch. */
 static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
-                        const frame_rec *rec, size_t ri, scan_worker *w, int thread) {
+                        const char *data, uint32_t input, const frame_rec *rec, size_t ri,
+                        scan_worker *w, int thread) {
   table_row *row = &t->rows[ri];
-  const char *text = t->inputs[row->input].data + rec->offset;
+  const char *text = data + rec->offset;
+  row->input = input;
   row->line = rec->line;
   row->offset = rec->offset;
   row->len = (uint32_t)rec->len;
@@ -176,70 +181,254 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   }
 }
 
-/* Frames one whole input (after its header) into a growable array of frame records. */
-static frame_rec *scan_frame_all(frame *f, long ncols, size_t *n_out, uint64_t *blanks) {
-  size_t n = 0, cap = 4096;
-  frame_rec *recs = lr_xmalloc(cap * sizeof *recs);
-  frame_rec rec;
-  int kind;
-  while ((kind = frame_next(f, ncols, &rec)) != FRAME_END) {
-    if (kind == FRAME_BLANK) {
-      (*blanks)++;
-      continue;
-    }
-    if (n == cap) {
-      cap *= 2;
-      recs = lr_xrealloc(recs, cap * sizeof *recs);
-    }
-    recs[n++] = rec;
-  }
-  *n_out = n;
-  return recs;
+/* ---- streaming: one thread inflates, the others frame and parse behind it ----------
+ *
+ * Thread 0 runs ingest_stream_run, which publishes how much of the text is final. Every
+ * thread (thread 0 once the input is inflated) loops: take a framed batch from the queue
+ * and parse it, or — if no batch waits and nobody is framing — become the framer and
+ * frame the next batch. Framing is sequential and owns the frame state and table_grow;
+ * batches get their rows in order, so the table is the same for any thread count. A
+ * frame decision is final only when every byte the framer could have looked at is
+ * published: a record scan reaches at most max_record_bytes + 1 bytes past its start,
+ * and a record's terminator needs the byte after it (CRLF); a decision that touched
+ * unpublished bytes is undone and taken again when more text is there. */
+
+#define SCAN_BATCH_RECORDS 32768
+#define SCAN_BATCH_BYTES ((size_t)8 << 20)
+
+typedef struct scan_batch {
+  frame_rec *recs;
+  size_t n;
+  size_t first_row;
+} scan_batch;
+
+enum { SCAN_INGESTING, SCAN_INGESTED, SCAN_INGEST_FAILED };
+
+typedef struct scan_stream {
+  table *t;
+  const scan_config *cfg;
+  scan_header *hdr;
+  uint32_t input;
+  const char *source;
+  const char *data;             /* the text; bytes below `available` are final */
+  _Atomic size_t available;
+  _Atomic int ingest_state;     /* SCAN_INGESTING, then _INGESTED or _INGEST_FAILED */
+  par_lock lock;                /* guards the queue, the flags and err */
+  scan_batch *queue;            /* FIFO: [q_head, q_head + q_len) */
+  size_t q_head, q_len, q_cap;
+  int framer_busy, frame_done, failed;
+  lr_err err;                   /* the first error */
+  /* framer only (whoever holds framer_busy) */
+  frame f;
+  int started, header_done;
+  uint64_t blanks;
+} scan_stream;
+
+enum { SCAN_NEXT_OK, SCAN_NEXT_WAIT, SCAN_NEXT_FAILED };
+
+static void scan_pause(void) {
+  struct timespec ts = { 0, 20000 };
+  nanosleep(&ts, NULL);
 }
 
-static int scan_one_input(table *t, const scan_config *cfg, uint32_t input, scan_header *hdr,
-                          scan_worker *workers, int n_workers, lr_err *err) {
-  const table_input *in = &t->inputs[input];
-  frame f;
-  frame_init(&f, in->data, in->len, cfg->max_record_bytes);
+/* Next final frame record into *rec. With batch_empty 0 it returns SCAN_NEXT_WAIT instead
+ * of waiting for text, so a partial batch can go to work first. */
+static int scan_next_final(scan_stream *st, long ncols, int batch_empty, frame_rec *rec) {
+  size_t margin = st->cfg->max_record_bytes + 2;
+  for (;;) {
+    int state = atomic_load_explicit(&st->ingest_state, memory_order_acquire);
+    if (state == SCAN_INGEST_FAILED) return SCAN_NEXT_FAILED;
+    size_t avail = atomic_load_explicit(&st->available, memory_order_acquire);
+    int done = state == SCAN_INGESTED;
+    if (!st->started && (done || avail >= 3)) { /* the BOM check reads 3 bytes */
+      frame_init(&st->f, st->data, avail, st->cfg->max_record_bytes);
+      st->started = 1;
+    }
+    if (st->started) {
+      st->f.len = avail;
+      if (done) {
+        frame_next(&st->f, ncols, rec);
+        return SCAN_NEXT_OK;
+      }
+      if (st->f.pos + margin <= avail) {
+        frame saved = st->f;
+        frame_next(&st->f, ncols, rec);
+        if (rec->offset + rec->len + 2 <= avail) return SCAN_NEXT_OK;
+        st->f = saved; /* looked at unpublished bytes (a long blank line): not final */
+      }
+    }
+    if (!batch_empty) return SCAN_NEXT_WAIT;
+    scan_pause();
+  }
+}
+
+/* Reads and maps the input's header (the framer, once per input). */
+static int scan_stream_header(scan_stream *st, scan_worker *w) {
+  frame_rec rec;
+  int got;
+  while ((got = scan_next_final(st, -1, 1, &rec)) == SCAN_NEXT_OK && rec.kind == FRAME_BLANK) st->blanks++;
+  if (got != SCAN_NEXT_OK) return LR_ERR_INPUT;
   const lr_field *names;
   size_t n_names;
-  uint64_t blanks = 0;
-  int rc = scan_read_header(&f, workers[0].parser, in->source, &names, &n_names, &blanks, err);
+  lr_err *err = &st->err;
+  int rc = scan_header_record(st->data, &rec, w->parser, st->source, &names, &n_names, err);
   if (rc != LR_OK) return rc;
   schema_map map;
-  rc = schema_map_header(cfg->schema, in->source, names, n_names, cfg->dup_policy,
-                         cfg->must_have, &map, err);
+  rc = schema_map_header(st->cfg->schema, st->source, names, n_names, st->cfg->dup_policy,
+                         st->cfg->must_have, &map, err);
   if (rc != LR_OK) return rc;
-  if (input == 0) {
+  scan_header *hdr = st->hdr;
+  if (st->input == 0) {
     hdr->n_cols = n_names;
     hdr->names = lr_xcalloc(n_names, sizeof *hdr->names);
     for (size_t j = 0; j < n_names; j++) hdr->names[j] = lr_xstrndup(names[j].ptr, names[j].len);
     hdr->map = map;
-  } else {
-    int same = map.n_cols == hdr->n_cols && scan_columns_match(hdr, &map, names);
-    size_t n_cols = map.n_cols;
-    schema_map_release(&map);
-    if (!same)
-      return lr_err_set(err, LR_ERR_INPUT,
-                        "%s: columns do not map like those of %s (the first input): %zu "
-                        "columns vs %zu, or a column maps to a different field",
-                        in->source, t->inputs[0].source, n_cols, hdr->n_cols);
+    return LR_OK;
   }
-  const schema_map *use_map = &hdr->map;
-  size_t n_recs;
-  frame_rec *recs = scan_frame_all(&f, (long)hdr->n_cols, &n_recs, &blanks);
-  t->blank_lines += blanks;
-  size_t first = table_grow(t, n_recs);
-  for (size_t i = 0; i < n_recs; i++) t->rows[first + i].input = input;
+  int same = map.n_cols == hdr->n_cols && scan_columns_match(hdr, &map, names);
+  size_t n_cols = map.n_cols;
+  schema_map_release(&map);
+  if (!same)
+    return lr_err_set(err, LR_ERR_INPUT,
+                      "%s: columns do not map like those of %s (the first input): %zu "
+                      "columns vs %zu, or a column maps to a different field",
+                      st->source, st->t->inputs[0].source, n_cols, hdr->n_cols);
+  return LR_OK;
+}
+
+/* Frames the next batch (the framer only). 1: a batch; 0: the input is done; -1: error
+ * (st->err set, or the ingest failed). */
+static int scan_frame_batch(scan_stream *st, scan_worker *w, scan_batch *b) {
+  if (!st->header_done) {
+    int rc = scan_stream_header(st, w);
+    if (rc != LR_OK) return -1;
+    st->header_done = 1;
+  }
+  long ncols = (long)st->hdr->n_cols;
+  size_t cap = 1024, bytes = 0;
+  b->recs = lr_xmalloc(cap * sizeof *b->recs);
+  b->n = 0;
+  frame_rec rec;
+  while (b->n < SCAN_BATCH_RECORDS && bytes < SCAN_BATCH_BYTES) {
+    int got = scan_next_final(st, ncols, b->n == 0, &rec);
+    if (got == SCAN_NEXT_FAILED) {
+      free(b->recs);
+      return -1;
+    }
+    if (got == SCAN_NEXT_WAIT || rec.kind == FRAME_END) break;
+    if (rec.kind == FRAME_BLANK) {
+      st->blanks++;
+      continue;
+    }
+    if (b->n == cap) {
+      cap *= 2;
+      b->recs = lr_xrealloc(b->recs, cap * sizeof *b->recs);
+    }
+    b->recs[b->n++] = rec;
+    bytes += rec.len;
+  }
+  if (b->n == 0) {
+    free(b->recs);
+    return 0;
+  }
+  b->first_row = table_grow(st->t, b->n);
+  if (b->first_row == SIZE_MAX) {
+    free(b->recs);
+    lr_err_set(&st->err, LR_ERR_INPUT, "%s: more than %zu rows in all inputs", st->source, TABLE_MAX_ROWS);
+    return -1;
+  }
+  return 1;
+}
+
+static void scan_stream_push(scan_stream *st, const scan_batch *b) {
+  if (st->q_head + st->q_len == st->q_cap) {
+    if (st->q_head > 0) { /* slide the live part down before growing */
+      memmove(st->queue, st->queue + st->q_head, st->q_len * sizeof *st->queue);
+      st->q_head = 0;
+    } else {
+      st->q_cap = st->q_cap ? 2 * st->q_cap : 16;
+      st->queue = lr_xrealloc(st->queue, st->q_cap * sizeof *st->queue);
+    }
+  }
+  st->queue[st->q_head + st->q_len++] = *b;
+}
+
+/* Every thread's loop: parse queued batches, frame when nobody does, until done. */
+static void scan_stream_work(scan_stream *st, scan_worker *w, int thread) {
+  const schema_map *map = &st->hdr->map;
+  for (;;) {
+    par_lock_take(&st->lock);
+    if (st->q_len > 0 && !st->failed) {
+      scan_batch b = st->queue[st->q_head++];
+      st->q_len--;
+      par_lock_give(&st->lock);
+      for (size_t i = 0; i < b.n; i++)
+        scan_record(st->t, st->cfg, map, st->data, st->input, &b.recs[i], b.first_row + i, w, thread);
+      free(b.recs);
+      continue;
+    }
+    if (st->frame_done || st->failed) {
+      par_lock_give(&st->lock);
+      return;
+    }
+    if (st->framer_busy) {
+      par_lock_give(&st->lock);
+      scan_pause();
+      continue;
+    }
+    st->framer_busy = 1;
+    par_lock_give(&st->lock);
+    scan_batch b;
+    int got = scan_frame_batch(st, w, &b);
+    par_lock_take(&st->lock);
+    if (got > 0) scan_stream_push(st, &b);
+    else if (got == 0) st->frame_done = 1;
+    else st->failed = 1;
+    st->framer_busy = 0;
+    par_lock_give(&st->lock);
+  }
+}
+
+static int scan_one_input(table *t, const scan_config *cfg, const char *source, scan_header *hdr,
+                          scan_worker *workers, int n_workers, double *read_seconds, lr_err *err) {
+  ingest_stream *in;
+  int rc = ingest_stream_open(source, &in, err);
+  if (rc != LR_OK) return rc;
+  scan_stream st = { .t = t, .cfg = cfg, .hdr = hdr, .source = source, .data = ingest_stream_data(in) };
+  st.input = table_add_input(t, source);
+  atomic_init(&st.available, 0);
+  atomic_init(&st.ingest_state, SCAN_INGESTING);
+  lr_err_clear(&st.err);
+  par_lock_init(&st.lock);
+  lr_err ingest_err;
+  int ingest_rc = LR_OK;
+  double ingest_seconds = 0;
 #pragma omp parallel num_threads(n_workers)
   {
     int thread = par_thread_num();
-    scan_worker *w = &workers[thread];
-#pragma omp for schedule(dynamic, 4096)
-    for (size_t i = 0; i < n_recs; i++) scan_record(t, cfg, use_map, &recs[i], first + i, w, thread);
+    if (thread == 0) {
+      double t0 = scan_now();
+      ingest_rc = ingest_stream_run(in, &st.available, &ingest_err);
+      ingest_seconds = scan_now() - t0;
+      atomic_store_explicit(&st.ingest_state, ingest_rc == LR_OK ? SCAN_INGESTED : SCAN_INGEST_FAILED,
+                            memory_order_release);
+    }
+    scan_stream_work(&st, &workers[thread], thread);
   }
-  free(recs);
+  par_lock_destroy(&st.lock);
+  for (size_t i = st.q_head; i < st.q_head + st.q_len; i++) free(st.queue[i].recs);
+  free(st.queue);
+  *read_seconds += ingest_seconds;
+  if (ingest_rc != LR_OK || st.failed) {
+    ingest_stream_abort(in);
+    *err = ingest_rc != LR_OK ? ingest_err : st.err;
+    return err->code;
+  }
+  char *data;
+  size_t len, map_len;
+  ingest_stream_close(in, &data, &len, &map_len);
+  table_set_input_data(t, st.input, data, len, map_len);
+  t->blank_lines += st.blanks;
   return LR_OK;
 }
 
@@ -255,16 +444,8 @@ int scan_inputs(table *t, const scan_config *cfg, const char *const *sources,
   }
   double read_seconds = 0;
   int rc = LR_OK;
-  for (size_t s = 0; s < n_sources && rc == LR_OK; s++) {
-    char *data;
-    size_t len;
-    double t0 = scan_now();
-    rc = ingest_read_all(sources[s], &data, &len, err);
-    read_seconds += scan_now() - t0;
-    if (rc != LR_OK) break;
-    uint32_t input = table_add_input(t, sources[s], data, len);
-    rc = scan_one_input(t, cfg, input, header_out, workers, n_workers, err);
-  }
+  for (size_t s = 0; s < n_sources && rc == LR_OK; s++)
+    rc = scan_one_input(t, cfg, sources[s], header_out, workers, n_workers, &read_seconds, err);
   for (int i = 0; i < n_workers; i++) {
     csvparse_free(workers[i].parser);
     free(workers[i].vals);

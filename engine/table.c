@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lr_err.h"
+#include "reserve.h"
 
 #define ARENA_CHUNK_BYTES ((size_t)1 << 20)
 
@@ -14,20 +15,30 @@ struct table_arena_chunk {
   char bytes[];
 };
 
-table *table_new(int n_threads, size_t n_unique) {
+table *table_new(int n_threads, size_t n_unique, lr_err *err) {
   table *t = lr_xcalloc(1, sizeof *t);
   t->n_arenas = n_threads > 0 ? n_threads : 1;
   t->arenas = lr_xcalloc((size_t)t->n_arenas, sizeof *t->arenas);
   t->n_unique = n_unique;
+  t->rows = reserve_map(TABLE_MAX_ROWS * sizeof *t->rows, err);
+  if (t->rows != NULL && n_unique > 0)
+    t->unique_values = reserve_map(TABLE_MAX_ROWS * n_unique * sizeof *t->unique_values, err);
+  if (t->rows == NULL || (n_unique > 0 && t->unique_values == NULL)) {
+    table_free(t);
+    return NULL;
+  }
   return t;
 }
 
 void table_free(table *t) {
   if (t == NULL) return;
-  for (size_t i = 0; i < t->n_inputs; i++) free(t->inputs[i].data);
+  for (size_t i = 0; i < t->n_inputs; i++) {
+    if (t->inputs[i].map_len != 0) reserve_trim(t->inputs[i].data, t->inputs[i].map_len, 0);
+    else free(t->inputs[i].data);
+  }
   free(t->inputs);
-  free(t->rows);
-  free(t->unique_values);
+  reserve_trim(t->rows, TABLE_MAX_ROWS * sizeof *t->rows, 0);
+  reserve_trim(t->unique_values, TABLE_MAX_ROWS * t->n_unique * sizeof *t->unique_values, 0);
   for (int a = 0; a < t->n_arenas; a++) {
     table_arena_chunk *c = t->arenas[a];
     while (c != NULL) {
@@ -40,26 +51,22 @@ void table_free(table *t) {
   free(t);
 }
 
-uint32_t table_add_input(table *t, const char *source, char *data, size_t len) {
+uint32_t table_add_input(table *t, const char *source) {
   t->inputs = lr_xrealloc(t->inputs, (t->n_inputs + 1) * sizeof *t->inputs);
-  t->inputs[t->n_inputs] = (table_input){ .source = source, .data = data, .len = len };
+  t->inputs[t->n_inputs] = (table_input){ .source = source };
   return (uint32_t)t->n_inputs++;
+}
+
+void table_set_input_data(table *t, uint32_t input, char *data, size_t len, size_t map_len) {
+  t->inputs[input].data = data;
+  t->inputs[input].len = len;
+  t->inputs[input].map_len = map_len;
 }
 
 size_t table_grow(table *t, size_t n) {
   size_t first = t->n_rows;
-  if (n == 0) return first;
-  if (first + n > t->cap_rows) {
-    size_t cap = t->cap_rows ? t->cap_rows : 1024;
-    while (cap < first + n) cap *= 2;
-    t->rows = lr_xrealloc(t->rows, cap * sizeof *t->rows);
-    if (t->n_unique > 0)
-      t->unique_values = lr_xrealloc(t->unique_values, cap * t->n_unique * sizeof *t->unique_values);
-    t->cap_rows = cap;
-  }
-  memset(t->rows + first, 0, n * sizeof *t->rows);
-  if (t->n_unique > 0)
-    memset(t->unique_values + first * t->n_unique, 0, n * t->n_unique * sizeof *t->unique_values);
+  if (n > TABLE_MAX_ROWS - first) return SIZE_MAX;
+  /* Fresh pages of the reserved regions are zero: the new rows need no clearing. */
   t->n_rows += n;
   return first;
 }

@@ -34,6 +34,24 @@ int ingest_read_raw(const char *path, unsigned char **raw_out, size_t *len_out,
 int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_len,
                           char **data_out, size_t *len_out, lr_err *err) LR_MUST_CHECK;
 
+/* Streaming read, the scan's front end: the inflated text appears in a region that never
+ * moves while another thread reads the part already published.
+ *   ingest_stream_open   reads the input as stored; for gzip, reserves the output region
+ *   ingest_stream_data   the text's address, valid from open on (bytes below *available)
+ *   ingest_stream_run    inflates (one thread), storing with release into *available how
+ *                        many bytes are final, every few MiB; LR_OK: all of it published
+ *   ingest_stream_close  hands over the text: *data_out (NUL after len bytes) is released
+ *                        with free() when *map_len_out is 0, else reserve_trim(data,
+ *                        map_len, 0)
+ *   ingest_stream_abort  frees everything instead (after a failed run, or none)
+ * A plain input is read whole by open and published at once. */
+typedef struct ingest_stream ingest_stream;
+int ingest_stream_open(const char *path, ingest_stream **out, lr_err *err) LR_MUST_CHECK;
+const char *ingest_stream_data(const ingest_stream *s);
+int ingest_stream_run(ingest_stream *s, _Atomic size_t *available, lr_err *err) LR_MUST_CHECK;
+void ingest_stream_close(ingest_stream *s, char **data_out, size_t *len_out, size_t *map_len_out);
+void ingest_stream_abort(ingest_stream *s);
+
 /* "isa-l" or "zlib": the inflater this build uses (reported by `leadrank --version`). */
 const char *ingest_inflater_name(void);
 

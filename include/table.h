@@ -12,6 +12,9 @@
  * parsed fields they come from are transient). Rows are written by one thread each during
  * scan (a row belongs to the thread that scans it), then read-only except for `status`,
  * `reason`, `reason_field` and `dup_of`, which the sequential stages set.
+ *
+ * The rows and the unique-value slots live in reserved regions (reserve.h): table_grow
+ * hands out new rows while workers are still filling earlier ones, and nothing moves.
  */
 #ifndef LR_TABLE_H
 #define LR_TABLE_H
@@ -19,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr_err.h"
 #include "score.h"
 
 enum row_status {
@@ -65,6 +69,7 @@ typedef struct table_input {
   const char *source;     /* the INPUT string as given */
   char *data;             /* decompressed text (owned) */
   size_t len;
+  size_t map_len;         /* 0: data is malloc'ed; else a reserved region of this size */
 } table_input;
 
 typedef struct table_arena_chunk table_arena_chunk;
@@ -72,9 +77,8 @@ typedef struct table_arena_chunk table_arena_chunk;
 typedef struct table {
   table_input *inputs;
   size_t n_inputs;
-  table_row *rows;
+  table_row *rows;          /* reserved region for TABLE_MAX_ROWS rows */
   size_t n_rows;
-  size_t cap_rows;
   table_str *unique_values;  /* n_rows * n_unique: values of unique fields (validate's
                                 `unique` constraints and lead_id), row-major */
   size_t n_unique;
@@ -83,15 +87,23 @@ typedef struct table {
   int n_arenas;
 } table;
 
-/* Caller frees with table_free. n_threads: the number of scan threads (one arena each). */
-table *table_new(int n_threads, size_t n_unique);
+/* Row indexes are 32-bit (sort keys, dup_of). */
+#define TABLE_MAX_ROWS ((size_t)UINT32_MAX)
+
+/* Caller frees with table_free. n_threads: the number of scan threads (one arena each).
+ * NULL (with err set) when the row regions cannot be reserved. */
+table *table_new(int n_threads, size_t n_unique, lr_err *err);
 void table_free(table *t);
 
-/* Takes ownership of data (malloc'ed); returns the input index. */
-uint32_t table_add_input(table *t, const char *source, char *data, size_t len);
+/* Registers an input before its text exists (streaming); returns its index. The text is
+ * attached with table_set_input_data when the input is complete. */
+uint32_t table_add_input(table *t, const char *source);
+/* Takes ownership of the input's text: malloc'ed (map_len 0) or a reserved region. */
+void table_set_input_data(table *t, uint32_t input, char *data, size_t len, size_t map_len);
 
-/* Appends n zeroed rows (with unique value slots) and returns the index of the first.
- * Not thread-safe: called between parallel regions. */
+/* Appends n zeroed rows (with unique value slots) and returns the index of the first, or
+ * SIZE_MAX when TABLE_MAX_ROWS would be exceeded. One thread at a time may call it (the
+ * framer) while others fill rows handed out earlier. */
 size_t table_grow(table *t, size_t n);
 
 /* Copies s into thread `thread`'s arena (thread-safe per distinct thread). */
