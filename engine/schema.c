@@ -170,6 +170,37 @@ static void schema_strv_free(char **v, size_t n) {
   free(v);
 }
 
+/* strlen of each of v[0, n), or NULL when v is NULL (an absent list). */
+static size_t *schema_strv_lens(char *const *v, size_t n) {
+  size_t i, *lens;
+  if (v == NULL) return NULL;
+  lens = lr_xcalloc(n + 1, sizeof *lens);
+  for (i = 0; i < n; i++) lens[i] = strlen(v[i]);
+  return lens;
+}
+
+/* Fills the members schema.h marks as derived: string lengths and the missing-token
+ * summary that validate reads per value instead of walking the lists. */
+static void schema_derive(schema *s) {
+  size_t k;
+  for (k = 0; k < s->n_fields; k++) {
+    schema_field *f = &s->fields[k];
+    f->enum_lens = schema_strv_lens(f->enum_values, f->n_enum);
+    f->true_lens = schema_strv_lens(f->true_values, f->n_true);
+    f->false_lens = schema_strv_lens(f->false_values, f->n_false);
+  }
+  s->missing_lens = schema_strv_lens(s->missing_values, s->n_missing);
+  for (k = 0; k < s->n_missing; k++) {
+    size_t len = s->missing_lens[k];
+    if (len > s->missing_max_len) s->missing_max_len = len;
+    if (len == 0)
+      s->missing_empty = 1;
+    else
+      s->missing_first[(unsigned char)s->missing_values[k][0]] |=
+          (unsigned char)(1u << (len < 7 ? len : 7));
+  }
+}
+
 /* 1 when s has ASCII whitespace at either end (it could never match a trimmed header). */
 static int schema_untrimmed(const char *s) {
   size_t len = strlen(s);
@@ -450,7 +481,9 @@ static int schema_read_root(schema_ctx *cx, const json_t *root, schema *s) {
           lr_xstrndup(schema_default_missing[k], strlen(schema_default_missing[k]));
     s->n_missing = n;
   }
-  return schema_check_spellings(cx, s);
+  rc = schema_check_spellings(cx, s);
+  if (rc == LR_OK) schema_derive(s);
+  return rc;
 }
 
 int schema_load_text(const char *text, size_t len, const char *name, schema **out, lr_err *err) {
@@ -520,9 +553,13 @@ void schema_free(schema *s) {
     free(f->date_format);
     schema_strv_free(f->true_values, f->n_true);
     schema_strv_free(f->false_values, f->n_false);
+    free(f->enum_lens);
+    free(f->true_lens);
+    free(f->false_lens);
   }
   free(s->fields);
   schema_strv_free(s->missing_values, s->n_missing);
+  free(s->missing_lens);
   free(s->name);
   free(s);
 }

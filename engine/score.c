@@ -10,7 +10,6 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "values.h"
 
@@ -38,11 +37,21 @@ static const char *const score_reason_labels[MODEL_N_COMPONENTS] = {
     "+decision_maker", "+values_not_price", "-price_driven",   "-vertical_no_history",
     "-errand_runner",  "-no_compelling_need", "-stalled_cycle", "-no_authority"};
 
-/* A26 keywords, already lower case. */
-static const char *const score_dm_keywords[] = {
-    "ceo",  "cto",       "cfo",   "coo",       "cio",            "cmo",
-    "chief", "founder",  "co-founder", "owner", "president",     "vp",
-    "vice president", "director", "head", "partner", "principal"};
+/* A lower-case word with its length, so that matching never calls strlen. */
+typedef struct score_word {
+  const char *text;
+  size_t len;
+} score_word;
+#define SCORE_WORD(w) {w, sizeof w - 1}
+
+/* A26 keywords. */
+static const score_word score_dm_keywords[] = {
+    SCORE_WORD("ceo"),      SCORE_WORD("cto"),        SCORE_WORD("cfo"),
+    SCORE_WORD("coo"),      SCORE_WORD("cio"),        SCORE_WORD("cmo"),
+    SCORE_WORD("chief"),    SCORE_WORD("founder"),    SCORE_WORD("co-founder"),
+    SCORE_WORD("owner"),    SCORE_WORD("president"),  SCORE_WORD("vp"),
+    SCORE_WORD("vice president"), SCORE_WORD("director"), SCORE_WORD("head"),
+    SCORE_WORD("partner"),  SCORE_WORD("principal")};
 
 /* Emails up to this many bytes are checked in a stack buffer; longer ones (rare, and
  * only possible in schemas without format: email) use the heap. */
@@ -79,11 +88,10 @@ static unsigned char score_ascii_lower(unsigned char c) {
 }
 
 /* 1 when s[0, len) ASCII-lowercased equals the lower-case word w. */
-static int score_equals_lower(const char *s, size_t len, const char *w) {
-  size_t wl = strlen(w);
-  if (len != wl) return 0;
+static int score_equals_lower(const char *s, size_t len, const score_word *w) {
+  if (len != w->len) return 0;
   for (size_t i = 0; i < len; i++)
-    if (score_ascii_lower((unsigned char)s[i]) != (unsigned char)w[i]) return 0;
+    if (score_ascii_lower((unsigned char)s[i]) != (unsigned char)w->text[i]) return 0;
   return 1;
 }
 
@@ -91,12 +99,13 @@ int score_title_is_dm(const char *title, size_t len) {
   const unsigned char *t = (const unsigned char *)title;
   for (size_t i = 0; i < len; i++) {
     if (i > 0 && score_is_word_byte(t[i - 1])) continue;
+    /* Most word starts match no keyword's first letter: test that before comparing. */
+    const unsigned char first = score_ascii_lower(t[i]);
     for (size_t k = 0; k < sizeof score_dm_keywords / sizeof *score_dm_keywords; k++) {
-      const char *kw = score_dm_keywords[k];
-      size_t kl = strlen(kw);
-      if (kl > len - i) continue;
-      if (!score_equals_lower(title + i, kl, kw)) continue;
-      if (i + kl < len && score_is_word_byte(t[i + kl])) continue;
+      const score_word *kw = &score_dm_keywords[k];
+      if ((unsigned char)kw->text[0] != first || kw->len > len - i) continue;
+      if (!score_equals_lower(title + i, kw->len, kw)) continue;
+      if (i + kw->len < len && score_is_word_byte(t[i + kw->len])) continue;
       return 1;
     }
   }
@@ -155,15 +164,17 @@ static int score_is_referral(const lr_value *v) {
   s = v->str;
   len = v->str_len;
   values_trim(&s, &len);
-  return score_equals_lower(s, len, "referral");
+  static const score_word referral = SCORE_WORD("referral");
+  return score_equals_lower(s, len, &referral);
 }
 
 /* Relationship enum, matched ASCII case-insensitively (validate has checked it). */
 enum score_rel { REL_NEW, REL_AWARE, REL_FORMER, REL_CUSTOMER, REL_RETURNING };
 
 static int score_relationship(const lr_value *v) {
-  static const char *const names[] = {"new", "aware", "former_customer", "customer",
-                                      "returning_customer"};
+  static const score_word names[] = {SCORE_WORD("new"), SCORE_WORD("aware"),
+                                      SCORE_WORD("former_customer"), SCORE_WORD("customer"),
+                                      SCORE_WORD("returning_customer")};
   const char *s;
   size_t len;
   if (v == NULL) return REL_NEW; /* missing = new (SPEC §2) */
@@ -171,7 +182,7 @@ static int score_relationship(const lr_value *v) {
   len = v->str_len;
   values_trim(&s, &len);
   for (int i = 0; i < 5; i++)
-    if (score_equals_lower(s, len, names[i])) return i;
+    if (score_equals_lower(s, len, &names[i])) return i;
   /* Only a custom schema without the enum constraint gets here: treat as a prospect. */
   return REL_NEW;
 }
@@ -199,8 +210,10 @@ static void score_reasons(const model *m, const double *w, const double *x, scor
   for (size_t i = 0; i < out->n_reasons; i++) out->reasons[i] = order[i];
 }
 
-void score_row(const score_plan *p, const model *m, const history *h, int32_t as_of,
-               const lr_value *vals, score_result *out) {
+/* score_row's body. email_valid: 1 or 0 when the caller has already normalised the
+ * email role, -1 to normalise it here only if the approachability rule needs it. */
+static void score_row_with(const score_plan *p, const model *m, const history *h, int32_t as_of,
+                           const lr_value *vals, int email_valid, score_result *out) {
   const lr_value *vert = score_get(p, vals, SCORE_VERTICAL);
   const hist_vstats *st = history_lookup(h, vert ? vert->str : NULL, vert ? vert->str_len : 0);
   const double c = (double)st->c, A = st->A, Dv = st->D, C = st->C;
@@ -246,7 +259,8 @@ void score_row(const score_plan *p, const model *m, const history *h, int32_t as
              score_is_referral(score_get(p, vals, SCORE_LEAD_SOURCE))) {
     AP = m->ap_warm;
   } else {
-    int k = score_email_valid(score_get(p, vals, SCORE_EMAIL)) +
+    if (email_valid < 0) email_valid = score_email_valid(score_get(p, vals, SCORE_EMAIL));
+    int k = email_valid +
             ((double)score_count_digits(score_get(p, vals, SCORE_PHONE)) >= m->ap_phone_min_digits);
     AP = k == 2 ? m->ap_both : (k == 1 ? m->ap_one : m->ap_none);
   }
@@ -358,4 +372,17 @@ void score_row(const score_plan *p, const model *m, const history *h, int32_t as
   else
     out->tier = 'D';
   score_reasons(m, w, x, out);
+}
+
+void score_row(const score_plan *p, const model *m, const history *h, int32_t as_of,
+               const lr_value *vals, score_result *out) {
+  score_row_with(p, m, h, as_of, vals, -1, out);
+}
+
+int score_row_email(const score_plan *p, const model *m, const history *h, int32_t as_of,
+                    const lr_value *vals, score_result *out, char *email_out) {
+  const lr_value *email = score_get(p, vals, SCORE_EMAIL);
+  int ok = email != NULL && values_email_normalize(email->str, email->str_len, email_out);
+  score_row_with(p, m, h, as_of, vals, ok, out);
+  return ok;
 }

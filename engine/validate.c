@@ -11,25 +11,31 @@
 
 #include "values.h"
 
-/* 1 when the trimmed text is one of the schema's missing-value tokens (case-sensitive, A12). */
+/* 1 when the trimmed text is one of the schema's missing-value tokens (case-sensitive, A12).
+ * This runs for every value of every row: the length bound and the (first byte, length)
+ * table that schema load derived from the tokens settle almost every value that is not a
+ * token before any comparison. */
 static int validate_is_missing(const schema *s, const char *v, size_t len) {
-  size_t k;
-  /* A byte-by-byte walk that stops at the first difference: this runs for every value of
-   * every row, and the values are mostly longer than the tokens. */
+  size_t k, i;
+  if (len > s->missing_max_len) return 0;
+  if (len == 0) return s->missing_empty;
+  if (!(s->missing_first[(unsigned char)v[0]] & (1u << (len < 7 ? len : 7)))) return 0;
   for (k = 0; k < s->n_missing; k++) {
     const char *t = s->missing_values[k];
-    size_t i = 0;
-    while (i < len && t[i] != '\0' && t[i] == v[i]) i++;
-    if (i == len && t[i] == '\0') return 1;
+    if (s->missing_lens[k] != len) continue;
+    /* tokens are a few bytes: an inline walk is cheaper than a memcmp call */
+    for (i = 0; i < len && t[i] == v[i]; i++) continue;
+    if (i == len) return 1;
   }
   return 0;
 }
 
 /* Index of v in list (exact, as Table Schema compares trueValues/falseValues), or -1. */
-static long validate_find_exact(char *const *list, size_t n, const char *v, size_t len) {
+static long validate_find_exact(char *const *list, const size_t *lens, size_t n, const char *v,
+                                size_t len) {
   size_t k;
   for (k = 0; k < n; k++)
-    if (strlen(list[k]) == len && memcmp(list[k], v, len) == 0) return (long)k;
+    if (lens[k] == len && memcmp(list[k], v, len) == 0) return (long)k;
   return -1;
 }
 
@@ -38,11 +44,11 @@ static long validate_find_exact(char *const *list, size_t n, const char *v, size
  * schema leaves out keeps the SPEC's words (§2: "where it leaves a property out"). */
 static int validate_bool(const schema_field *f, const char *v, size_t len, int *out) {
   int b;
-  if (f->true_values != NULL && validate_find_exact(f->true_values, f->n_true, v, len) >= 0) {
+  if (f->true_values != NULL && validate_find_exact(f->true_values, f->true_lens, f->n_true, v, len) >= 0) {
     *out = 1;
     return 1;
   }
-  if (f->false_values != NULL && validate_find_exact(f->false_values, f->n_false, v, len) >= 0) {
+  if (f->false_values != NULL && validate_find_exact(f->false_values, f->false_lens, f->n_false, v, len) >= 0) {
     *out = 0;
     return 1;
   }
@@ -85,7 +91,7 @@ static int validate_value(const schema_field *f, const char *v, size_t len, lr_v
      * one is absent there, never a reject (SPEC §2). */
     if (f->enum_values == NULL) return LR_REASON_NONE;
     for (k = 0; k < f->n_enum; k++) {
-      if (values_ascii_ieq(v, len, f->enum_values[k], strlen(f->enum_values[k]))) {
+      if (values_ascii_ieq(v, len, f->enum_values[k], f->enum_lens[k])) {
         val->num = (double)k;
         return LR_REASON_NONE;
       }
@@ -96,18 +102,21 @@ static int validate_value(const schema_field *f, const char *v, size_t len, lr_v
 
 int validate_record(const schema *s, const schema_map *m, const lr_field *fields, size_t n,
                     lr_value *vals, long *field_out) {
-  size_t j;
+  size_t j, n_cols = n < m->n_cols ? n : m->n_cols;
   memset(vals, 0, s->n_fields * sizeof *vals);
-  for (j = 0; j < n && j < m->n_cols; j++) {
+  for (j = 0; j < n_cols; j++) {
     long k = m->col_field[j];
     const schema_field *f;
     const char *v = fields[j].ptr;
     size_t len = fields[j].len;
-    lr_value one;
+    lr_value one, *dst;
     int reason;
     if (k < 0) continue;
     f = &s->fields[k];
-    if (len > 0) values_trim(&v, &len);
+    /* ASCII whitespace is all <= ' ': a value with other bytes at both ends (nearly
+     * every value) has nothing to trim, and skips the call. */
+    if (len > 0 && ((unsigned char)v[0] <= ' ' || (unsigned char)v[len - 1] <= ' '))
+      values_trim(&v, &len);
     if (validate_is_missing(s, v, len)) {
       if (f->required) {
         *field_out = k;
@@ -115,19 +124,24 @@ int validate_record(const schema *s, const schema_map *m, const lr_field *fields
       }
       continue;
     }
-    memset(&one, 0, sizeof one);
-    reason = validate_value(f, v, len, &one);
+    /* Only an any_true field can be fed by several columns (schema_map_header): every
+     * other field is converted in place, into the slot zeroed above. */
+    dst = &vals[k];
+    if (f->any_true) {
+      memset(&one, 0, sizeof one);
+      dst = &one;
+    }
+    reason = validate_value(f, v, len, dst);
     if (reason != LR_REASON_NONE) {
       *field_out = k;
       return reason;
     }
-    one.present = 1;
-    one.str = v;
-    one.str_len = len;
+    dst->present = 1;
+    dst->str = v;
+    dst->str_len = len;
     /* do_not_contact (any_true): every matching column is validated, and the value is
      * true when any of them is; the text is that of the first column that decided it. */
-    if (f->any_true && vals[k].present && (vals[k].boolean || !one.boolean)) continue;
-    vals[k] = one;
+    if (dst == &one && !(vals[k].present && (vals[k].boolean || !one.boolean))) vals[k] = one;
   }
   return LR_REASON_NONE;
 }

@@ -63,13 +63,26 @@ static size_t values_utf8_decode(const unsigned char *s, size_t len, uint32_t *c
   return n;
 }
 
+/* Eight bytes that are all in 1..0x7F (ASCII without NUL) need no decoding: a byte has
+ * its high bit set only when it is >= 0x80 or, after subtracting 1 from every byte, when
+ * it was 0 (a borrow can only start at a zero byte, so it never hides or invents one). */
+#define VALUES_BYTES_01 0x0101010101010101ULL
+#define VALUES_BYTES_80 0x8080808080808080ULL
+
 int values_utf8_valid(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {
     uint32_t cp;
     size_t n;
-    if (p[i] != 0 && p[i] < 0x80) { /* ASCII fast path */
+    while (len - i >= 8) { /* whole records are mostly ASCII: skip them a word at a time */
+      uint64_t w;
+      memcpy(&w, p + i, 8);
+      if (((w | (w - VALUES_BYTES_01)) & VALUES_BYTES_80) != 0) break;
+      i += 8;
+    }
+    if (i == len) break;
+    if (p[i] != 0 && p[i] < 0x80) {
       i++;
       continue;
     }
@@ -170,15 +183,23 @@ static int values_read_fixed(const char *s, size_t len, size_t *i, size_t n, int
   return 1;
 }
 
-/* Reads `YYYY-MM-DD` at the start of s; sets *i past it. */
+/* The digit value of byte c, or a value above 9 when c is not an ASCII digit. */
+static unsigned values_digit(char c) { return (unsigned)(unsigned char)c - '0'; }
+
+/* Reads `YYYY-MM-DD` at the start of s; sets *i past it. Every date value of every row
+ * starts here, so the fixed shape is checked in one straight pass over its ten bytes. */
 static int values_read_ymd(const char *s, size_t len, size_t *i, int32_t *days_out) {
-  int y, m, d;
-  if (!values_read_fixed(s, len, i, 4, &y) || *i >= len || s[*i] != '-') return 0;
-  (*i)++;
-  if (!values_read_fixed(s, len, i, 2, &m) || *i >= len || s[*i] != '-') return 0;
-  (*i)++;
-  if (!values_read_fixed(s, len, i, 2, &d)) return 0;
-  return values_days_from_ymd(y, m, d, days_out) == 0;
+  const char *p = s + *i;
+  if (len - *i < 10 || p[4] != '-' || p[7] != '-') return 0;
+  unsigned y0 = values_digit(p[0]), y1 = values_digit(p[1]), y2 = values_digit(p[2]),
+           y3 = values_digit(p[3]), m0 = values_digit(p[5]), m1 = values_digit(p[6]),
+           d0 = values_digit(p[8]), d1 = values_digit(p[9]);
+  if (y0 > 9 || y1 > 9 || y2 > 9 || y3 > 9 || m0 > 9 || m1 > 9 || d0 > 9 || d1 > 9) return 0;
+  if (values_days_from_ymd((int)(y0 * 1000 + y1 * 100 + y2 * 10 + y3), (int)(m0 * 10 + m1),
+                           (int)(d0 * 10 + d1), days_out) != 0)
+    return 0;
+  *i += 10;
+  return 1;
 }
 
 int values_parse_plain_date(const char *s, size_t len, int32_t *days_out) {
@@ -311,9 +332,12 @@ typedef struct values_numtext {
 
 /* Bytes of a currency sign ($, €, £ in UTF-8) at s, or 0. */
 static size_t values_currency_len(const char *s, size_t len) {
-  if (len >= 1 && s[0] == '$') return 1;
-  if (len >= 3 && memcmp(s, "\xE2\x82\xAC", 3) == 0) return 3;
-  if (len >= 2 && memcmp(s, "\xC2\xA3", 2) == 0) return 2;
+  /* Byte tests rather than memcmp: this runs for every number and integer value, and
+   * almost all of them start with a digit. */
+  if (len == 0) return 0;
+  if (s[0] == '$') return 1;
+  if (s[0] == '\xE2' && len >= 3 && s[1] == '\x82' && s[2] == '\xAC') return 3;
+  if (s[0] == '\xC2' && len >= 2 && s[1] == '\xA3') return 2;
   return 0;
 }
 
@@ -346,13 +370,66 @@ static int values_scan_number(const char *s, size_t len, char group_char, int ba
   return i == len;
 }
 
+/* A plain digit string of at most 15 digits (most counts and many amounts) into *out:
+ * its value is below 10^15 < 2^53, so the double is exact and in range for numbers and
+ * integers alike, and the general scanner can be skipped. Returns 0 for anything else. */
+static int values_plain_digits(const char *s, size_t len, double *out) {
+  uint64_t v = 0;
+  size_t i;
+  if (len == 0 || len > 15) return 0;
+  for (i = 0; i < len; i++) {
+    unsigned d = values_digit(s[i]);
+    if (d > 9) return 0;
+    v = v * 10 + d;
+  }
+  *out = (double)v;
+  return 1;
+}
+
+/* Exact powers of ten: 10^22 is the largest whose double is exact (5^22 < 2^53). */
+static const double values_pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+/* The value of t without strtod when that is provably the same double (Clinger's fast
+ * path): at most 15 significant digits make an integer m < 10^15 < 2^53 and at most 22
+ * fraction digits a divisor 10^f, both exact doubles, so the one IEEE division m / 10^f
+ * is the correctly rounded decimal, as strtod's result is. (x86-64 and every other
+ * FLT_EVAL_METHOD 0 target divide in double, not in a wider format.) Returns 0 when the
+ * text is outside those bounds. */
+static int values_number_fast(const values_numtext *t, char group_char, double *out) {
+  uint64_t m = 0;
+  size_t i, sig = 0;
+  if (t->frac_len >= sizeof values_pow10 / sizeof values_pow10[0]) return 0;
+  for (i = 0; i < t->int_len; i++) {
+    char c = t->int_part[i];
+    if (c == group_char || (c == '0' && sig == 0)) continue;
+    if (++sig > 15) return 0;
+    m = m * 10 + (uint64_t)(c - '0');
+  }
+  for (i = 0; i < t->frac_len; i++) {
+    char c = t->frac[i];
+    if (c == '0' && sig == 0) continue;
+    if (++sig > 15) return 0;
+    m = m * 10 + (uint64_t)(c - '0');
+  }
+  *out = (double)m / values_pow10[t->frac_len];
+  return 1;
+}
+
 int values_parse_number(const char *s, size_t len, char group_char, int bare_number,
                         double *out) {
   values_numtext t;
   char buf[16 + 1 + VALUES_FRAC_KEEP + 2];
   size_t i, n = 0, sig = 0, keep;
   double x;
+  if (values_plain_digits(s, len, out)) return VALUES_OK;
   if (!values_scan_number(s, len, group_char, bare_number, 1, &t)) return VALUES_BAD;
+  if (values_number_fast(&t, group_char, &x)) {
+    /* m < 10^15 and f >= 0 keep x < 10^15: the fast path is never out of range. */
+    *out = t.negative ? -x : x;
+    return VALUES_OK;
+  }
   for (i = 0; i < t.int_len; i++) {
     char c = t.int_part[i];
     if (c == group_char || (c == '0' && sig == 0)) continue;
@@ -385,6 +462,7 @@ int values_parse_integer(const char *s, size_t len, char group_char, int bare_nu
   values_numtext t;
   uint64_t v = 0;
   size_t i, sig = 0;
+  if (values_plain_digits(s, len, out)) return VALUES_OK;
   if (!values_scan_number(s, len, group_char, bare_number, 0, &t)) return VALUES_BAD;
   for (i = 0; i < t.frac_len; i++)
     if (t.frac[i] != '0') return VALUES_BAD; /* integrality before range (A14) */
@@ -403,20 +481,29 @@ int values_parse_integer(const char *s, size_t len, char group_char, int bare_nu
 /* ---- booleans, emails, vertical keys ------------------------------------------------ */
 
 int values_parse_bool(const char *s, size_t len, int *out) {
-  static const char *const true_words[] = {"true", "t", "yes", "y", "1"};
-  static const char *const false_words[] = {"false", "f", "no", "n", "0"};
-  size_t k;
-  for (k = 0; k < sizeof true_words / sizeof true_words[0]; k++) {
-    if (values_ascii_ieq(s, len, true_words[k], strlen(true_words[k]))) {
-      *out = 1;
-      return 1;
-    }
-    if (values_ascii_ieq(s, len, false_words[k], strlen(false_words[k]))) {
-      *out = 0;
-      return 1;
-    }
+  char w[5];
+  int v;
+  /* The words differ in length or first letter: one lowered copy and one comparison
+   * decide, instead of ten case-insensitive ones. */
+  if (len == 0 || len > sizeof w) return 0;
+  values_ascii_lower(s, len, w);
+  switch (len) {
+  case 1:
+    if (w[0] == 't' || w[0] == 'y' || w[0] == '1')
+      v = 1;
+    else if (w[0] == 'f' || w[0] == 'n' || w[0] == '0')
+      v = 0;
+    else
+      return 0;
+    break;
+  case 2: v = memcmp(w, "no", 2) == 0 ? 0 : -1; break;
+  case 3: v = memcmp(w, "yes", 3) == 0 ? 1 : -1; break;
+  case 4: v = memcmp(w, "true", 4) == 0 ? 1 : -1; break;
+  default: v = memcmp(w, "false", 5) == 0 ? 0 : -1; break;
   }
-  return 0;
+  if (v < 0) return 0;
+  *out = v;
+  return 1;
 }
 
 /* The whitespace code points of A17 (Python's str.isspace set). */
@@ -430,21 +517,36 @@ int values_email_normalize(const char *s, size_t len, char *out) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0, at = 0, n_at = 0;
   int dot_after_at = 0;
-  values_ascii_lower(s, len, out);
+  /* One pass lowers, looks for whitespace and finds the `@` and the dot after it; only
+   * non-ASCII bytes are decoded (for the Unicode whitespace of A17). On whitespace it
+   * stops early: out is unspecified for an invalid email. */
   while (i < len) {
+    unsigned char c = p[i];
     uint32_t cp;
-    size_t n = values_utf8_decode(p + i, len - i, &cp);
-    if (n == 0) { /* the caller checked UTF-8; a stray byte is simply not whitespace */
+    size_t n;
+    if (c >= 'A' && c < 0x80) { /* letters and most other ASCII: nothing to look for */
+      out[i++] = values_lower_char((char)c);
+      continue;
+    }
+    if (c < 0x80) {
+      if (c <= ' ' && values_is_unicode_space(c)) return 0; /* ASCII spaces are <= ' ' */
+      out[i] = (char)c;
+      if (c == '@') {
+        n_at++;
+        at = i;
+      } else if (c == '.' && n_at > 0) {
+        dot_after_at = 1;
+      }
       i++;
       continue;
     }
-    if (values_is_unicode_space(cp)) return 0;
-    if (cp == '@') {
-      n_at++;
-      at = i;
-    } else if (cp == '.' && n_at > 0) {
-      dot_after_at = 1;
+    n = values_utf8_decode(p + i, len - i, &cp);
+    if (n == 0) { /* the caller checked UTF-8; a stray byte is simply not whitespace */
+      out[i++] = (char)c;
+      continue;
     }
+    if (values_is_unicode_space(cp)) return 0;
+    memcpy(out + i, p + i, n);
     i += n;
   }
   return n_at == 1 && at > 0 && dot_after_at;

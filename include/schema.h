@@ -37,10 +37,12 @@ typedef struct schema_field {
   double minimum, maximum;
   char **enum_values;        /* constraints.enum (ASCII case-insensitive match), or NULL */
   size_t n_enum;
+  size_t *enum_lens;         /* strlen of each enum value (validate compares them per row) */
   int format_email;          /* format "email": normalised, invalid → absent, never rejects */
   char *date_format;         /* dates: strptime-style pattern, or NULL for SPEC's default rule */
   char **true_values, **false_values; /* booleans: NULL → SPEC's defaults */
   size_t n_true, n_false;
+  size_t *true_lens, *false_lens; /* strlen of each, or NULL with their list */
   char group_char;           /* numbers: thousands separator (default ',') */
   int bare_number;           /* numbers: 0 allows currency signs and a trailing % (SPEC default: 0) */
   int any_true;              /* 1 for do_not_contact: true when any matching column is true */
@@ -52,6 +54,14 @@ typedef struct schema {
   size_t n_fields;
   char **missing_values;     /* schema-level missingValues (default: SPEC's list) */
   size_t n_missing;
+  /* Derived from missing_values at load, so that validate rules out almost every value
+   * with one length test and one table lookup instead of comparing it with each token. */
+  size_t *missing_lens;      /* strlen of each token */
+  size_t missing_max_len;    /* the longest token's length: longer values are never missing */
+  int missing_empty;         /* 1 when "" is a token */
+  /* Per first byte: bit L (1..7) set when a token of L bytes (L = 7: 7 or more) starts
+   * with that byte. */
+  unsigned char missing_first[256];
 } schema;
 
 /* Loads a schema from a JSON file. Caller frees *out with schema_free. */

@@ -66,6 +66,14 @@ int score_plan_bind(score_plan *p, const schema *s, lr_err *err) LR_MUST_CHECK;
 void score_row(const score_plan *p, const model *m, const history *h, int32_t as_of,
                const lr_value *vals, score_result *out);
 
+/* score_row, also handing back the A17 normalisation of the lead's email, which the
+ * dedupe key (SPEC §5) needs and scoring may compute anyway: one pass instead of two.
+ * email_out must hold the email value's str_len bytes. Returns 1 when the email is
+ * present and valid (email_out then holds its str_len normalised bytes), else 0 (email_out
+ * unspecified). *out is exactly what score_row gives. */
+int score_row_email(const score_plan *p, const model *m, const history *h, int32_t as_of,
+                    const lr_value *vals, score_result *out, char *email_out);
+
 const char *score_segment_name(int segment);       /* "prospect_new", ... */
 const char *score_disqualify_name(int disqualify); /* "do_not_contact", ... ("" for DQ_NONE) */
 const char *score_reason_label(int component);     /* "+vertical_buys", ..., "-no_authority" */

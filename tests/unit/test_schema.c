@@ -434,6 +434,45 @@ static void test_map_canonical(const schema *leads, const schema *deals) {
                          "which this command needs");
 }
 
+/* The members schema load derives for validate: list lengths and the missing-token table
+ * (bit L of missing_first[c]: a token of L bytes, 7 meaning 7 or more, starts with c). */
+static void test_derived(const schema *leads) {
+  lr_err err;
+  schema *s = NULL;
+  const schema_field *f;
+  /* SPEC's default list: "", n/a, N/A, NA, null, NULL, none, None, - */
+  TEST_EQ_INT(leads->missing_max_len, 4);
+  TEST_EQ_INT(leads->missing_empty, 1);
+  TEST_EQ_INT(leads->missing_lens[0], 0);
+  TEST_EQ_INT(leads->missing_lens[1], 3);
+  TEST_EQ_INT(leads->missing_lens[8], 1);
+  TEST_EQ_INT(leads->missing_first['n'], (1 << 3) | (1 << 4));
+  TEST_EQ_INT(leads->missing_first['N'], (1 << 2) | (1 << 3) | (1 << 4));
+  TEST_EQ_INT(leads->missing_first['-'], 1 << 1);
+  TEST_EQ_INT(leads->missing_first['x'], 0);
+  TEST_EQ_INT(leads->missing_first[0], 0);
+  f = &leads->fields[schema_field_index(leads, "relationship")];
+  TEST_EQ_INT(f->n_enum, 5);
+  if (f->n_enum == 5) {
+    TEST_EQ_INT(f->enum_lens[0], 3);  /* new */
+    TEST_EQ_INT(f->enum_lens[4], 18); /* returning_customer */
+  }
+  TEST_CHECK(leads->fields[0].enum_lens == NULL && leads->fields[0].true_lens == NULL);
+  TEST_EQ_INT(load("{\"missingValues\": [\"?\", \"not_provided\", \"nil\"],"
+                   " \"fields\": [{\"name\": \"b\", \"type\": \"boolean\","
+                   " \"trueValues\": [\"Oui\", \"O\"], \"falseValues\": [\"Nein\"]}]}",
+                   &s, &err), LR_OK);
+  if (s == NULL) return;
+  TEST_EQ_INT(s->missing_max_len, 12);
+  TEST_EQ_INT(s->missing_empty, 0);
+  TEST_EQ_INT(s->missing_first['?'], 1 << 1);
+  TEST_EQ_INT(s->missing_first['n'], (1 << 7) | (1 << 3));
+  f = &s->fields[0];
+  TEST_CHECK(f->true_lens != NULL && f->true_lens[0] == 3 && f->true_lens[1] == 1);
+  TEST_CHECK(f->false_lens != NULL && f->false_lens[0] == 4);
+  schema_free(s);
+}
+
 int main(void) {
   schema *leads = load_file("schemas/leads.schema.json");
   schema *deals = load_file("schemas/deals.schema.json");
@@ -447,6 +486,7 @@ int main(void) {
     test_map_salesforce(sf);
     test_map_hubspot(hs);
     test_map_canonical(leads, deals);
+    test_derived(leads);
   }
   test_load_errors();
   test_load_options();

@@ -11,6 +11,7 @@
  * statistics (printed with repr); small components are derived in the comments.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,6 +277,22 @@ static void test_dm(void) {
   TEST_EQ_INT(DM("Sales Manager"), 0);
   TEST_EQ_INT(DM(""), 0);
   TEST_EQ_INT(score_title_is_dm("cfox", 3), 1); /* len bounds the title */
+  /* every keyword, found by its first letter and length, alone and at a title's end */
+  static const char *const kws[] = {"CEO", "cto", "Cfo", "COO", "cio", "CMO", "Chief", "founder",
+                                    "co-founder", "Owner", "president", "VP", "Vice President",
+                                    "director", "HEAD", "partner", "principal"};
+  char title[64];
+  for (size_t k = 0; k < sizeof kws / sizeof *kws; k++) {
+    TEST_EQ_INT(DM(kws[k]), 1);
+    snprintf(title, sizeof title, "Acting %s", kws[k]);
+    TEST_EQ_INT(DM(title), 1);
+    snprintf(title, sizeof title, "%sx", kws[k]);
+    TEST_EQ_INT(DM(title), 0);
+    TEST_EQ_INT(score_title_is_dm(kws[k], strlen(kws[k]) - 1), 0); /* one byte short */
+  }
+  TEST_EQ_INT(DM("C"), 0);
+  TEST_EQ_INT(DM("co"), 0);
+  TEST_EQ_INT(DM("Co-Fou"), 0);
 #undef DM
 }
 
@@ -643,6 +660,36 @@ static void test_names(void) {
   TEST_EQ_STR(score_reason_label(MODEL_NA), "-no_authority");
 }
 
+/* score_row_email: the same score as score_row, plus the normalised email for the dedupe
+ * key, whatever branch of the approachability rule the lead takes. */
+static void test_row_email(void) {
+  static const char *const mails[] = {"Ann@Example.COM", "ann@example", "a b@x.com", NULL};
+  lead l;
+  char out[64];
+  for (int variant = 0; variant < 3; variant++) {
+    for (size_t k = 0; k < sizeof mails / sizeof *mails; k++) {
+      lead_init(&l);
+      set_str(&l, SCORE_PHONE, "555-01-01");
+      if (variant == 1) set_bool(&l, SCORE_WARM_INTRO, 1);   /* email not needed for AP */
+      if (variant == 2) set_bool(&l, SCORE_CONTACT_OK, 0);
+      if (mails[k] != NULL) set_str(&l, SCORE_EMAIL, mails[k]);
+      score_result a = run(&l), b;
+      memset(&b, 0xAB, sizeof b);
+      memset(out, 0, sizeof out);
+      int ok = score_row_email(&plan, &mdl, hist, AS_OF, l.v, &b, out);
+      TEST_EQ_INT(ok, k == 0);
+      TEST_CHECK(memcmp(&a, &b, sizeof a) == 0);
+      if (k == 0) TEST_EQ_STR(out, "ann@example.com");
+    }
+  }
+  lead_init(&l);
+  set_str(&l, SCORE_PHONE, "555-01-01");
+  set_str(&l, SCORE_EMAIL, "Ann@Example.COM");
+  score_result r;
+  TEST_EQ_INT(score_row_email(&plan, &mdl, hist, AS_OF, l.v, &r, out), 1);
+  TEST_EQ_DBL(r.component[MODEL_AP], 0.7);
+}
+
 int main(void) {
   setup();
   test_base();
@@ -662,6 +709,7 @@ int main(void) {
   test_reasons_threshold();
   test_absent_fields();
   test_names();
+  test_row_email();
   history_free(hist);
   return TEST_REPORT();
 }

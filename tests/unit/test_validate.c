@@ -1,5 +1,6 @@
 /* test_validate.c — validate_record: typed values, every reject reason, input-column-order
  * precedence, missing tokens, custom boolean lists, any_true (validate.c). */
+#include <stdio.h>
 #include <string.h>
 
 #include "schema.h"
@@ -248,6 +249,84 @@ static void test_deals_schema(void) {
   schema_free(x.s);
 }
 
+/* The (first byte, length) table and the length bound in front of the token comparison:
+ * tokens of 1, 2, 7 and 12 bytes sharing first bytes, values that share a token's first
+ * byte and length but not its text, and values longer than every token. */
+static void test_missing_table(void) {
+  static const char *const json =
+      "{\"missingValues\": [\"-\", \"NA\", \"Nothing\", \"not_provided\", \"\"],"
+      " \"fields\": [{\"name\": \"s\", \"constraints\": {\"required\": true}},"
+      "  {\"name\": \"x\", \"type\": \"integer\"}]}";
+  static const char *const missing[] = {"-", "NA", "Nothing", "not_provided", "", " NA ", "\t-"};
+  static const char *const present[] = {"+", "N", "Na", "NB", "nA", "NothinG", "Nothin",
+                                        "Nothings", "not_provideD", "not_provided_",
+                                        "nothing", "--", "-1", "N/A", "null"};
+  fixture x;
+  lr_err err;
+  char line[64];
+  size_t k;
+  memset(&x, 0, sizeof x);
+  TEST_EQ_INT(schema_load_text(json, strlen(json), "t.json", &x.s, &err), LR_OK);
+  if (x.s == NULL) return;
+  TEST_EQ_INT(fixture_map(&x, "s|x"), LR_OK);
+  for (k = 0; k < sizeof missing / sizeof missing[0]; k++) {
+    snprintf(line, sizeof line, "%s|1", missing[k]);
+    TEST_EQ_INT(row(&x, line), LR_REASON_MISSING_REQUIRED);
+    TEST_EQ_INT(x.bad, 0);
+    snprintf(line, sizeof line, "a|%s", missing[k]);
+    TEST_EQ_INT(row(&x, line), LR_REASON_NONE);
+    TEST_EQ_INT(x.v[1].present, 0);
+  }
+  for (k = 0; k < sizeof present / sizeof present[0]; k++) {
+    snprintf(line, sizeof line, "%s|", present[k]);
+    TEST_EQ_INT(row(&x, line), LR_REASON_NONE);
+    TEST_CHECK(str_is(&x.v[0], present[k]));
+  }
+  schema_map_release(&x.m);
+  schema_free(x.s);
+}
+
+/* Values are trimmed only when an end byte is <= ' '; such a byte that is not ASCII
+ * whitespace stays part of the value. */
+static void test_trim_check(fixture *x) {
+  TEST_EQ_INT(fixture_map(x, "id|when|i"), LR_OK);
+  TEST_EQ_INT(row(x, " A |2024-01-01| 7"), LR_REASON_NONE);
+  TEST_CHECK(str_is(&x->v[0], "A"));
+  TEST_EQ_DBL(x->v[3].num, 7.0);
+  TEST_EQ_INT(row(x, "A\r|2024-01-01\t|\v7\f"), LR_REASON_NONE);
+  TEST_CHECK(str_is(&x->v[0], "A"));
+  TEST_EQ_INT(x->v[1].date, 19723);
+  TEST_EQ_DBL(x->v[3].num, 7.0);
+  TEST_EQ_INT(row(x, "A|2024-01-01|7\x01"), LR_REASON_BAD_INTEGER);
+  TEST_EQ_INT(row(x, "\x1F" "A|2024-01-01|7"), LR_REASON_NONE);
+  TEST_CHECK(str_is(&x->v[0], "\x1F" "A"));
+  TEST_EQ_INT(row(x, "A|2024-01-01| \x01"), LR_REASON_BAD_INTEGER);
+  schema_map_release(&x->m);
+}
+
+/* trueValues/falseValues match exactly (length included); enum values match by length
+ * and ASCII case; a field converted in place keeps nothing of the previous row. */
+static void test_lists_and_reuse(fixture *x) {
+  TEST_EQ_INT(fixture_map(x, "id|when|oui|rel|n|b"), LR_OK);
+  TEST_EQ_INT(row(x, "A|2024-01-01|Oui|CUSTOMER|5|t"), LR_REASON_NONE);
+  TEST_CHECK(x->v[8].present && x->v[8].boolean == 1);
+  TEST_EQ_DBL(x->v[5].num, 1.0);
+  TEST_EQ_DBL(x->v[2].num, 5.0);
+  TEST_EQ_INT(x->v[4].boolean, 1);
+  TEST_EQ_INT(row(x, "A|2024-01-01|Ou|new|n/a|"), LR_REASON_BAD_BOOLEAN);
+  TEST_EQ_INT(row(x, "A|2024-01-01|Ouii|new|n/a|"), LR_REASON_BAD_BOOLEAN);
+  TEST_EQ_INT(row(x, "A|2024-01-01|Non|newer|n/a|"), LR_REASON_BAD_ENUM);
+  TEST_EQ_INT(row(x, "A|2024-01-01|Non|ne|n/a|"), LR_REASON_BAD_ENUM);
+  TEST_EQ_INT(row(x, "A|2024-01-01|Non|NeW|n/a|"), LR_REASON_NONE);
+  TEST_CHECK(x->v[8].present && x->v[8].boolean == 0);
+  TEST_EQ_DBL(x->v[5].num, 0.0);
+  TEST_EQ_INT(x->v[2].present, 0);
+  TEST_EQ_DBL(x->v[2].num, 0.0);
+  TEST_EQ_INT(x->v[4].present, 0);
+  TEST_EQ_INT(x->v[4].boolean, 0);
+  schema_map_release(&x->m);
+}
+
 int main(void) {
   fixture x;
   lr_err err;
@@ -264,8 +343,11 @@ int main(void) {
   test_reasons(&x);
   test_column_order(&x);
   test_any_true(&x);
+  test_trim_check(&x);
+  test_lists_and_reuse(&x);
   schema_free(x.s);
   test_custom_missing();
+  test_missing_table();
   test_deals_schema();
   return TEST_REPORT();
 }

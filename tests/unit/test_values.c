@@ -280,9 +280,13 @@ static void test_date_formats(void) {
 }
 
 static void test_booleans(void) {
-  static const char *const yes[] = {"true", "TRUE", "True", "t", "T", "yes", "Yes", "Y", "y", "1"};
-  static const char *const no[] = {"false", "FALSE", "f", "F", "no", "NO", "n", "N", "0"};
-  static const char *const bad[] = {"2", "on", "off", "tru", "yes ", "", "ye", "-1", "00"};
+  static const char *const yes[] = {"true", "TRUE", "True", "t", "T", "yes", "Yes", "Y", "y", "1",
+                                    "tRuE", "yES"};
+  static const char *const no[] = {"false", "FALSE", "f", "F", "no", "NO", "n", "N", "0",
+                                   "fAlSe", "nO"};
+  static const char *const bad[] = {"2", "on", "off", "tru", "yes ", "", "ye", "-1", "00",
+                                    "nO!", "nah", "yep", "fals", "truee", "falsey", "ja",
+                                    "\xC3\x9F", "x", "N/A", "trUe\t", "0 "};
   size_t k;
   int b;
   for (k = 0; k < sizeof yes / sizeof yes[0]; k++) {
@@ -359,6 +363,15 @@ static void test_email_and_keys(void) {
   TEST_EQ_STR(email("a@x\xE3\x80\x80.com", buf), "(invalid)");      /* U+3000 */
   TEST_EQ_STR(email("a\xE2\x80\x8B" "b@x.com", buf), "a\xE2\x80\x8B" "b@x.com"); /* U+200B */
   TEST_EQ_STR(email("a\xEF\xBB\xBF" "b@x.com", buf), "a\xEF\xBB\xBF" "b@x.com"); /* U+FEFF */
+  /* bytes from '@' upwards and below 'A' both pass through, lowered where A-Z */
+  TEST_EQ_STR(email("X_Y+Z[1]~@Ex-Ample.ORG", buf), "x_y+z[1]~@ex-ample.org");
+  TEST_EQ_STR(email("A@B.C", buf), "a@b.c");
+  TEST_EQ_STR(email("a.b@", buf), "(invalid)");
+  TEST_EQ_STR(email("a@b.c ", buf), "(invalid)");       /* whitespace last */
+  TEST_EQ_STR(email("a@b.c", buf), "(invalid)");    /* U+001F */
+  TEST_EQ_STR(email("a@b.c", buf), "a@b.c");    /* DEL is not whitespace */
+  TEST_EQ_STR(email("a@b.c", buf), "a@b.c");    /* nor is backspace */
+  TEST_EQ_STR(email("Ã@Ã.Ã", buf), "Ã@Ã.Ã");
   TEST_EQ_STR(vkey(" HEALTHCARE ", buf), "healthcare");
   TEST_EQ_STR(vkey("\tHealth \t  Care\n", buf), "health care");
   TEST_EQ_STR(vkey("Health\xC2\xA0" "Care", buf), "health\xC2\xA0" "care"); /* A23 */
@@ -371,6 +384,144 @@ static void test_email_and_keys(void) {
   TEST_EQ_INT(values_ascii_ieq("abc", 3, "abcd", 4), 0);
 }
 
+/* values_utf8_valid reads eight ASCII bytes at a time: a NUL, a non-ASCII byte or a bad
+ * sequence must be found at every position of a word and at every tail length. */
+static void test_utf8_words(void) {
+  char buf[40];
+  size_t len, pos;
+  for (len = 0; len <= 33; len++) {
+    memset(buf, 'a', len);
+    if (len > 0) buf[len - 1] = '\x7F'; /* DEL is still ASCII */
+    TEST_EQ_INT(utf8(buf, len), 1);
+  }
+  for (pos = 0; pos < 24; pos++) {
+    memset(buf, 'a', 24);
+    buf[pos] = '\0';
+    TEST_EQ_INT(utf8(buf, 24), 0);
+    buf[pos] = '\x80'; /* a lone continuation byte */
+    TEST_EQ_INT(utf8(buf, 24), 0);
+    buf[pos] = '\xFF';
+    TEST_EQ_INT(utf8(buf, 24), 0);
+    memset(buf, 'a', 26);
+    memcpy(buf + pos, "\xC3\xA9", 2); /* é anywhere, then ASCII words again */
+    TEST_EQ_INT(utf8(buf, 26), 1);
+    buf[25] = '\0'; /* a NUL in the word after a multibyte sequence */
+    TEST_EQ_INT(utf8(buf, 26), pos + 2 == 26 ? 1 : 0);
+  }
+  memset(buf, 'a', 16);
+  memcpy(buf + 16, "\xED\xA0\x80", 3); /* a surrogate after two clean words */
+  TEST_EQ_INT(utf8(buf, 19), 0);
+  memcpy(buf + 16, "\xE2\x82", 2); /* a sequence cut short by the end */
+  TEST_EQ_INT(utf8(buf, 18), 0);
+  memcpy(buf + 16, "\xF0\x9F\x98\x80", 4); /* U+1F600 ending the text */
+  TEST_EQ_INT(utf8(buf, 20), 1);
+}
+
+/* Plain decimals go through a division instead of strtod when both operands are exact;
+ * every result must still be strtod's correctly rounded double, sign of zero included. */
+static void test_number_fast_path(void) {
+  static const char *const cases[] = {
+      "0.1", "0.2", "0.3", "2.5", "80945.00", "454223228.00", "1.7976931348623157",
+      "123456789012345", "12345678901234.5", "0.000000000000000000001", "9.999999999999999",
+      "0.0000000000000000000001", "0.00000000000000000000001", "450359962737.0497",
+      "1.000000000000000", "9007199254740.993", "0.30000000000000004", "5.", ".5", "0",
+      "000000000000000000000000.125", "999999999999999", "99999999999999.99"};
+  uint64_t seed = 88172645463325252ULL;
+  char buf[64];
+  size_t k;
+  double x, want;
+  for (k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    want = strtod(cases[k], NULL);
+    x = -1;
+    TEST_EQ_INT(num(cases[k], &x), VALUES_OK);
+    TEST_EQ_DBL(x, want);
+  }
+  TEST_EQ_INT(num("-0.00", &x), VALUES_OK);
+  TEST_CHECK(x == 0.0 && signbit(x));
+  TEST_EQ_INT(num("0.00", &x), VALUES_OK);
+  TEST_CHECK(x == 0.0 && !signbit(x));
+  TEST_EQ_INT(num("-1,234.5%", &x), VALUES_OK);
+  TEST_EQ_DBL(x, -1234.5);
+  TEST_EQ_INT(num("\xE2\x82\xAC" "0.35", &x), VALUES_OK); /* €0.35 */
+  TEST_EQ_DBL(x, 0.35);
+  TEST_EQ_INT(num("\xC2\xA3" "7", &x), VALUES_OK); /* £7 */
+  TEST_EQ_DBL(x, 7.0);
+  TEST_EQ_INT(num("\xE2\x82", &x), VALUES_BAD);   /* half a euro sign */
+  TEST_EQ_INT(num("\xC2" "7", &x), VALUES_BAD);
+  /* Random decimals of 0..17 integer digits and 0..25 fraction digits, against
+   * strtod on the same text (xorshift64: the same cases on every run). */
+  size_t n_wrong = 0, n_range = 0;
+  for (k = 0; k < 20000; k++) {
+    size_t n_int, n_frac, i, n = 0;
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    n_int = seed % 18;
+    n_frac = (seed >> 8) % 26;
+    if (n_int + n_frac == 0) n_int = 1;
+    if (seed >> 63) buf[n++] = '-';
+    for (i = 0; i < n_int; i++) buf[n++] = (char)('0' + (seed >> (12 + 3 * (i % 16))) % 10);
+    if (n_frac > 0 || (seed >> 62 & 1)) buf[n++] = '.';
+    for (i = 0; i < n_frac; i++) buf[n++] = (char)('0' + ((seed >> (5 + 2 * i)) ^ (k + i)) % 10);
+    buf[n] = '\0';
+    want = strtod(buf, NULL);
+    if (fabs(want) >= 1e15) {
+      n_range++;
+      if (num(buf, &x) == VALUES_OUT_OF_RANGE) continue;
+    } else if (num(buf, &x) == VALUES_OK && x == want && !signbit(x) == !signbit(want)) {
+      continue;
+    }
+    if (n_wrong++ < 5) printf("  random decimal %s: got %.17g, want %.17g\n", buf, x, want);
+  }
+  TEST_EQ_INT(n_wrong, 0);
+  TEST_CHECK(n_range > 0 && n_range < 20000); /* the draw covers both outcomes */
+}
+
+/* Unsigned digit strings of up to 15 digits skip the scanner: the longer and the signed
+ * ones take the general path, with the same results as before. */
+static void test_plain_digits(void) {
+  double x = -1;
+  TEST_EQ_INT(integer("7", &x), VALUES_OK);
+  TEST_EQ_DBL(x, 7.0);
+  TEST_EQ_INT(integer("007", &x), VALUES_OK);
+  TEST_EQ_DBL(x, 7.0);
+  TEST_EQ_INT(integer("000000000000007", &x), VALUES_OK);  /* 15 digits */
+  TEST_EQ_DBL(x, 7.0);
+  TEST_EQ_INT(integer("0000000000000007", &x), VALUES_OK); /* 16 digits */
+  TEST_EQ_DBL(x, 7.0);
+  TEST_EQ_INT(integer("999999999999999", &x), VALUES_OK);
+  TEST_EQ_DBL(x, 999999999999999.0);
+  TEST_EQ_INT(integer("4503599627370497", &x), VALUES_OK); /* 2^52 + 1, 16 digits */
+  TEST_EQ_DBL(x, 4503599627370497.0);
+  TEST_EQ_INT(integer("12a", &x), VALUES_BAD);
+  TEST_EQ_INT(integer("1 2", &x), VALUES_BAD);
+  TEST_EQ_INT(num("999999999999999", &x), VALUES_OK);
+  TEST_EQ_DBL(x, 999999999999999.0);
+  TEST_EQ_INT(num("000000000000000", &x), VALUES_OK);
+  TEST_CHECK(x == 0.0 && !signbit(x));
+  TEST_EQ_INT(num("1000000000000000", &x), VALUES_OUT_OF_RANGE);
+  TEST_EQ_INT(num("12a", &x), VALUES_BAD);
+  TEST_EQ_INT(values_parse_number("5", 1, ',', 1, &x), VALUES_OK); /* bareNumber too */
+  TEST_EQ_DBL(x, 5.0);
+}
+
+/* The default rule's YYYY-MM-DD is checked in one pass: a bad byte anywhere fails. */
+static void test_date_shape(void) {
+  static const char *const bad[] = {"x024-01-22", "2x24-01-22", "20x4-01-22", "202x-01-22",
+                                    "2024x01-22", "2024-x1-22", "2024-0x-22", "2024-01x22",
+                                    "2024-01-x2", "2024-01-2x", "2024-01-2",  "2024-01",
+                                    "2024-01-22x"};
+  size_t k;
+  for (k = 0; k < sizeof bad / sizeof bad[0]; k++) TEST_EQ_INT(date(bad[k]), INT32_MIN);
+  {
+    int32_t d = 0;
+    TEST_EQ_INT(values_parse_date("2024-01-22\0", 11, &d), 0); /* a NUL after the date */
+    TEST_EQ_INT(values_parse_date("2024-01-22", 9, &d), 0);    /* cut by len, not by NUL */
+  }
+  TEST_EQ_INT(date("2024-12-31"), 20088);
+  TEST_EQ_INT(date("1999-09-09"), 10843);
+}
+
 int main(void) {
   test_numbers();
   test_number_huge_and_long();
@@ -381,5 +532,9 @@ int main(void) {
   test_booleans();
   test_utf8_and_trim();
   test_email_and_keys();
+  test_utf8_words();
+  test_number_fast_path();
+  test_plain_digits();
+  test_date_shape();
   return TEST_REPORT();
 }
