@@ -103,8 +103,7 @@ static void run_unique_fields(run_state *r, int scoring) {
 static int run_scan(run_state *r, int scoring, lr_err *err) {
   static const char *const score_must_have[] = { "lead_id", "created_at", NULL };
   run_unique_fields(r, scoring);
-  r->table = table_new(r->threads, r->n_unique, err);
-  if (r->table == NULL) return err->code;
+  r->table = table_new(r->threads, r->n_unique);
   scan_config cfg = {
     .schema = r->leads_schema,
     .dup_policy = r->o->dup_first ? SCHEMA_DUP_FIRST : SCHEMA_DUP_ERROR,
@@ -153,7 +152,7 @@ static int run_make_outdir(const char *dir, lr_err *err) {
 
 static int run_exit_status(const run_state *r) {
   size_t rejected = 0;
-  for (size_t i = 0; i < r->table->n_rows; i++) rejected += r->table->rows[i].status == ROW_REJECTED;
+  for (size_t i = 0; i < r->table->n_rows; i++) rejected += table_row_at(r->table, i)->status == ROW_REJECTED;
   double rate = r->table->n_rows ? (double)rejected / (double)r->table->n_rows : 0.0;
   if (rate > r->o->max_reject_rate) {
     fprintf(stderr, "leadrank: reject rate %.4f (%zu of %zu rows) is over --max-reject-rate %g; "
@@ -222,7 +221,7 @@ static int run_validate_steps(run_state *r, lr_err *err) {
   if ((rc = run_load_schema(r, err)) != LR_OK) return rc;
   if ((rc = run_scan(r, 0, err)) != LR_OK) return rc;
   size_t rejected = 0;
-  for (size_t i = 0; i < r->table->n_rows; i++) rejected += r->table->rows[i].status == ROW_REJECTED;
+  for (size_t i = 0; i < r->table->n_rows; i++) rejected += table_row_at(r->table, i)->status == ROW_REJECTED;
   printf("input_rows=%zu rejected=%zu blank_lines=%llu\n", r->table->n_rows, rejected,
          (unsigned long long)r->table->blank_lines);
   if (o->outdir == NULL) return LR_OK;

@@ -20,18 +20,18 @@ static void dedupe_settle_run(table *t, const radix_pair *pairs, size_t start, s
                               unsigned char *grouped) {
   for (size_t g = start; g < end; g++) {
     if (grouped[g - start]) continue;
-    table_row *first = &t->rows[pairs[g].index];
+    table_row *first = table_row_at(t, pairs[g].index);
     uint32_t best = pairs[g].index;
     for (size_t k = g + 1; k < end; k++)
-      if (!grouped[k - start] && dedupe_same_key(first, &t->rows[pairs[k].index])) {
+      if (!grouped[k - start] && dedupe_same_key(first, table_row_at(t, pairs[k].index))) {
         grouped[k - start] = 1;
-        if (t->rows[pairs[k].index].created > t->rows[best].created) best = pairs[k].index;
+        if (table_row_at(t, pairs[k].index)->created > table_row_at(t, best)->created) best = pairs[k].index;
       }
     for (size_t k = g; k < end; k++) {
-      if (k != g && !(grouped[k - start] && dedupe_same_key(first, &t->rows[pairs[k].index]))) continue;
+      if (k != g && !(grouped[k - start] && dedupe_same_key(first, table_row_at(t, pairs[k].index)))) continue;
       if (pairs[k].index == best) continue;
-      t->rows[pairs[k].index].status = ROW_DUPLICATE;
-      t->rows[pairs[k].index].dup_of = best;
+      table_row_at(t, pairs[k].index)->status = ROW_DUPLICATE;
+      table_row_at(t, pairs[k].index)->dup_of = best;
     }
   }
 }
@@ -40,7 +40,7 @@ void dedupe_apply(table *t) {
   size_t n = 0;
   radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
   for (size_t i = 0; i < t->n_rows; i++) {
-    const table_row *r = &t->rows[i];
+    const table_row *r = table_row_at(t, i);
     if (r->status != ROW_ACCEPTED || r->dedupe_key.ptr == NULL) continue;
     pairs[n++] = (radix_pair){ r->dedupe_hash, (uint32_t)i };
   }

@@ -550,15 +550,27 @@ int ingest_stream_open(const char *path, ingest_stream **out, lr_err *err) {
     size_t bound = s->raw_len > SIZE_MAX / (INGEST_MAX_RATIO + 1) - ((size_t)1 << 20)
                        ? SIZE_MAX / 2
                        : s->raw_len * (INGEST_MAX_RATIO + 1) + ((size_t)1 << 20);
+    lr_err ignored;
     s->map_len = bound;
-    s->out.data = reserve_map(bound, err);
+    s->out.data = reserve_map(bound, &ignored);
     if (s->out.data == NULL) {
+      /* No address space for the region (ulimit -v, valgrind): inflate it all now into
+       * the heap, and the stream publishes it at once like a plain input. */
+      char *text;
+      size_t text_len;
+      rc = ingest_inflate_buffer(path, s->raw, s->raw_len, &text, &text_len, err);
       free(s->raw);
-      free(s);
-      return err->code;
+      if (rc != LR_OK) {
+        free(s);
+        return rc;
+      }
+      s->raw = (unsigned char *)text;
+      s->raw_len = text_len;
+      s->gzip = 0;
+    } else {
+      s->out.cap = bound;
+      s->out.fixed = 1;
     }
-    s->out.cap = bound;
-    s->out.fixed = 1;
   }
   *out = s;
   return LR_OK;

@@ -90,7 +90,7 @@ static void output_put_score(lr_buf *out, double x) {
 static void output_put_str(lr_buf *out, const char *s) { lr_buf_put(out, s, strlen(s)); }
 
 static void output_format_ranked(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
-  const table_row *r = &ctx->t->rows[ctx->rows[i]];
+  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
   char rank[32];
   lr_buf_put(out, rank, (size_t)snprintf(rank, sizeof rank, "%zu,", i + 1));
   output_put_score(out, r->score.priority);
@@ -112,7 +112,7 @@ static void output_format_ranked(const output_ctx *ctx, size_t i, csvparse *p, l
 }
 
 static void output_format_disqualified(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
-  const table_row *r = &ctx->t->rows[ctx->rows[i]];
+  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
   output_put_str(out, score_disqualify_name(r->score.disqualify));
   lr_buf_putc(out, ',');
   output_put_score(out, r->score.fit);
@@ -125,8 +125,8 @@ static void output_format_disqualified(const output_ctx *ctx, size_t i, csvparse
 }
 
 static void output_format_duplicate(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
-  const table_row *r = &ctx->t->rows[ctx->rows[i]];
-  const table_row *kept = &ctx->t->rows[r->dup_of];
+  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
+  const table_row *kept = table_row_at(ctx->t, r->dup_of);
   csvw_buf_field(out, kept->lead_id.ptr, kept->lead_id.len);
   output_put_input_fields(ctx->t, r, p, out);
   lr_buf_putc(out, '\n');
@@ -154,7 +154,7 @@ static void output_put_raw(lr_buf *tmp, const char *s, size_t len) {
 
 static void output_format_reject(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
   (void)p;
-  const table_row *r = &ctx->t->rows[ctx->rows[i]];
+  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
   const char *source = ctx->t->inputs[r->input].source;
   char text[256];
   csvw_buf_field(out, source, strlen(source));
@@ -221,7 +221,7 @@ static uint32_t *output_select(const table *t, int status, int disqualified, siz
   uint32_t *rows = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *rows);
   size_t n = 0;
   for (size_t i = 0; i < t->n_rows; i++) {
-    const table_row *r = &t->rows[i];
+    const table_row *r = table_row_at(t, i);
     if (r->status != status) continue;
     if (status == ROW_ACCEPTED && (r->score.disqualify != DQ_NONE) != disqualified) continue;
     rows[n++] = (uint32_t)i;

@@ -29,7 +29,7 @@ static void rank_order_ties(const table *t, radix_pair *pairs, size_t start, siz
   size_t k = end - start;
   rank_tie *ties = lr_xmalloc(k * sizeof *ties);
   for (size_t i = 0; i < k; i++) {
-    const table_row *r = &t->rows[pairs[start + i].index];
+    const table_row *r = table_row_at(t, pairs[start + i].index);
     ties[i] = (rank_tie){ r->lead_id.ptr, r->lead_id.len, pairs[start + i].index };
   }
   qsort(ties, k, sizeof *ties, rank_tie_cmp);
@@ -41,7 +41,7 @@ uint32_t *rank_rows(const table *t, size_t *n_out) {
   size_t n = 0;
   radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
   for (size_t i = 0; i < t->n_rows; i++) {
-    const table_row *r = &t->rows[i];
+    const table_row *r = table_row_at(t, i);
     if (r->status != ROW_ACCEPTED || r->score.disqualify != DQ_NONE) continue;
     pairs[n++] = (radix_pair){ radix_key_descending(r->score.priority), (uint32_t)i };
   }

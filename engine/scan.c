@@ -122,7 +122,7 @@ static int scan_dedupe_key(const score_plan *plan, const lr_value *vals, scan_wo
 static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
                         const char *data, uint32_t input, const frame_rec *rec, size_t ri,
                         scan_worker *w, int thread) {
-  table_row *row = &t->rows[ri];
+  table_row *row = table_row_at(t, ri);
   const char *text = data + rec->offset;
   row->input = input;
   row->line = rec->line;
@@ -165,7 +165,7 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   row->status = ROW_ACCEPTED;
   for (size_t u = 0; u < cfg->n_unique; u++) {
     const lr_value *v = &w->vals[cfg->unique_fields[u]];
-    if (v->present) t->unique_values[ri * t->n_unique + u] = table_intern(t, thread, v->str, v->str_len);
+    if (v->present) *table_unique_at(t, ri, u) = table_intern(t, thread, v->str, v->str_len);
   }
   if (cfg->plan == NULL) return;
   const lr_value *lid = &w->vals[cfg->plan->field[SCORE_LEAD_ID]];

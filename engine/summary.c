@@ -118,7 +118,7 @@ static void summary_counts(lr_buf *b, const table *t, const schema *s, int score
   summary_map seg = { 0 }, disq = { 0 }, reasons = { 0 }, rejects = { 0 };
   char text[300];
   for (size_t i = 0; i < t->n_rows; i++) {
-    const table_row *r = &t->rows[i];
+    const table_row *r = table_row_at(t, i);
     if (r->status == ROW_REJECTED) {
       n_rej++;
       output_reason_text(r, s, text, sizeof text);

@@ -15,18 +15,15 @@ struct table_arena_chunk {
   char bytes[];
 };
 
-table *table_new(int n_threads, size_t n_unique, lr_err *err) {
+#define TABLE_N_CHUNKS (TABLE_MAX_ROWS / TABLE_CHUNK_ROWS + 1)
+
+table *table_new(int n_threads, size_t n_unique) {
   table *t = lr_xcalloc(1, sizeof *t);
   t->n_arenas = n_threads > 0 ? n_threads : 1;
   t->arenas = lr_xcalloc((size_t)t->n_arenas, sizeof *t->arenas);
   t->n_unique = n_unique;
-  t->rows = reserve_map(TABLE_MAX_ROWS * sizeof *t->rows, err);
-  if (t->rows != NULL && n_unique > 0)
-    t->unique_values = reserve_map(TABLE_MAX_ROWS * n_unique * sizeof *t->unique_values, err);
-  if (t->rows == NULL || (n_unique > 0 && t->unique_values == NULL)) {
-    table_free(t);
-    return NULL;
-  }
+  t->row_chunks = lr_xcalloc(TABLE_N_CHUNKS, sizeof *t->row_chunks);
+  if (n_unique > 0) t->unique_chunks = lr_xcalloc(TABLE_N_CHUNKS, sizeof *t->unique_chunks);
   return t;
 }
 
@@ -37,8 +34,12 @@ void table_free(table *t) {
     else free(t->inputs[i].data);
   }
   free(t->inputs);
-  reserve_trim(t->rows, TABLE_MAX_ROWS * sizeof *t->rows, 0);
-  reserve_trim(t->unique_values, TABLE_MAX_ROWS * t->n_unique * sizeof *t->unique_values, 0);
+  for (size_t c = 0; c < TABLE_N_CHUNKS && t->row_chunks[c] != NULL; c++) {
+    free(t->row_chunks[c]);
+    if (t->unique_chunks != NULL) free(t->unique_chunks[c]);
+  }
+  free(t->row_chunks);
+  free(t->unique_chunks);
   for (int a = 0; a < t->n_arenas; a++) {
     table_arena_chunk *c = t->arenas[a];
     while (c != NULL) {
@@ -66,8 +67,12 @@ void table_set_input_data(table *t, uint32_t input, char *data, size_t len, size
 size_t table_grow(table *t, size_t n) {
   size_t first = t->n_rows;
   if (n > TABLE_MAX_ROWS - first) return SIZE_MAX;
-  /* Fresh pages of the reserved regions are zero: the new rows need no clearing. */
   t->n_rows += n;
+  for (size_t c = first >> TABLE_CHUNK_SHIFT; c <= (t->n_rows - 1) >> TABLE_CHUNK_SHIFT && n > 0; c++) {
+    if (t->row_chunks[c] != NULL) continue;
+    t->row_chunks[c] = lr_xcalloc(TABLE_CHUNK_ROWS, sizeof **t->row_chunks);
+    if (t->n_unique > 0) t->unique_chunks[c] = lr_xcalloc(TABLE_CHUNK_ROWS * t->n_unique, sizeof **t->unique_chunks);
+  }
   return first;
 }
 

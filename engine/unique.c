@@ -21,12 +21,12 @@ static int unique_same(const table_str *a, const table_str *b) {
 static void unique_settle_run(table *t, size_t slot, long field, int reason,
                               const radix_pair *pairs, size_t start, size_t end) {
   for (size_t k = start + 1; k < end; k++) {
-    const table_str *v = &t->unique_values[pairs[k].index * t->n_unique + slot];
+    const table_str *v = table_unique_at(t, pairs[k].index, slot);
     for (size_t e = start; e < k; e++) {
-      const table_row *earlier = &t->rows[pairs[e].index];
+      const table_row *earlier = table_row_at(t, pairs[e].index);
       if (earlier->status != ROW_ACCEPTED) continue; /* a repeat itself: not a first one */
-      if (!unique_same(v, &t->unique_values[pairs[e].index * t->n_unique + slot])) continue;
-      table_row *row = &t->rows[pairs[k].index];
+      if (!unique_same(v, table_unique_at(t, pairs[e].index, slot))) continue;
+      table_row *row = table_row_at(t, pairs[k].index);
       row->status = ROW_REJECTED;
       row->reason = (unsigned char)reason;
       row->reason_field = (int16_t)field;
@@ -38,8 +38,8 @@ static void unique_settle_run(table *t, size_t slot, long field, int reason,
 static void unique_apply_one(table *t, size_t slot, long field, int reason, radix_pair *pairs) {
   size_t n = 0;
   for (size_t i = 0; i < t->n_rows; i++) {
-    if (t->rows[i].status != ROW_ACCEPTED) continue;
-    const table_str *v = &t->unique_values[i * t->n_unique + slot];
+    if (table_row_at(t, i)->status != ROW_ACCEPTED) continue;
+    const table_str *v = table_unique_at(t, i, slot);
     if (v->ptr == NULL) continue;
     pairs[n++] = (radix_pair){ XXH3_64bits(v->ptr, v->len), (uint32_t)i };
   }

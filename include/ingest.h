@@ -44,7 +44,8 @@ int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_l
  *                        with free() when *map_len_out is 0, else reserve_trim(data,
  *                        map_len, 0)
  *   ingest_stream_abort  frees everything instead (after a failed run, or none)
- * A plain input is read whole by open and published at once. */
+ * A plain input is read whole by open and published at once; so is a gzip input when the
+ * region cannot be reserved (then open inflates it whole). */
 typedef struct ingest_stream ingest_stream;
 int ingest_stream_open(const char *path, ingest_stream **out, lr_err *err) LR_MUST_CHECK;
 const char *ingest_stream_data(const ingest_stream *s);

@@ -13,8 +13,10 @@
  * scan (a row belongs to the thread that scans it), then read-only except for `status`,
  * `reason`, `reason_field` and `dup_of`, which the sequential stages set.
  *
- * The rows and the unique-value slots live in reserved regions (reserve.h): table_grow
- * hands out new rows while workers are still filling earlier ones, and nothing moves.
+ * Rows and unique-value slots live in chunks of TABLE_CHUNK_ROWS under a directory that is
+ * allocated whole at the start: table_grow hands out new rows (adding chunks) while workers
+ * fill earlier ones, and nothing they hold ever moves. Reach them with table_row_at and
+ * table_unique_at.
  */
 #ifndef LR_TABLE_H
 #define LR_TABLE_H
@@ -74,13 +76,16 @@ typedef struct table_input {
 
 typedef struct table_arena_chunk table_arena_chunk;
 
+#define TABLE_CHUNK_SHIFT 16
+#define TABLE_CHUNK_ROWS ((size_t)1 << TABLE_CHUNK_SHIFT)
+
 typedef struct table {
   table_input *inputs;
   size_t n_inputs;
-  table_row *rows;          /* reserved region for TABLE_MAX_ROWS rows */
+  table_row **row_chunks;    /* directory: TABLE_MAX_ROWS / TABLE_CHUNK_ROWS entries */
   size_t n_rows;
-  table_str *unique_values;  /* n_rows * n_unique: values of unique fields (validate's
-                                `unique` constraints and lead_id), row-major */
+  table_str **unique_chunks; /* per chunk: TABLE_CHUNK_ROWS * n_unique values of unique
+                                fields (validate's `unique` constraints and lead_id) */
   size_t n_unique;
   uint64_t blank_lines;
   table_arena_chunk **arenas; /* one chain per thread */
@@ -90,9 +95,8 @@ typedef struct table {
 /* Row indexes are 32-bit (sort keys, dup_of). */
 #define TABLE_MAX_ROWS ((size_t)UINT32_MAX)
 
-/* Caller frees with table_free. n_threads: the number of scan threads (one arena each).
- * NULL (with err set) when the row regions cannot be reserved. */
-table *table_new(int n_threads, size_t n_unique, lr_err *err);
+/* Caller frees with table_free. n_threads: the number of scan threads (one arena each). */
+table *table_new(int n_threads, size_t n_unique);
 void table_free(table *t);
 
 /* Registers an input before its text exists (streaming); returns its index. The text is
@@ -108,6 +112,16 @@ size_t table_grow(table *t, size_t n);
 
 /* Copies s into thread `thread`'s arena (thread-safe per distinct thread). */
 table_str table_intern(table *t, int thread, const char *s, size_t len);
+
+/* Row i (i < n_rows). */
+static inline table_row *table_row_at(const table *t, size_t i) {
+  return &t->row_chunks[i >> TABLE_CHUNK_SHIFT][i & (TABLE_CHUNK_ROWS - 1)];
+}
+
+/* Row i's value slot for unique field number `slot`. */
+static inline table_str *table_unique_at(const table *t, size_t i, size_t slot) {
+  return &t->unique_chunks[i >> TABLE_CHUNK_SHIFT][(i & (TABLE_CHUNK_ROWS - 1)) * t->n_unique + slot];
+}
 
 /* The raw record text of row i. */
 static inline const char *table_row_text(const table *t, const table_row *r) {

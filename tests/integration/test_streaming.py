@@ -6,6 +6,8 @@ plain forms of the same text, under the same name, give byte-identical outputs f
 thread count."""
 import gzip
 import os
+import resource
+import subprocess
 import tempfile
 import unittest
 
@@ -66,11 +68,11 @@ class StreamingTest(unittest.TestCase):
 
     def score(self, compressed, threads):
         d = os.path.join(self.tmp.name, f"{'gz' if compressed else 'plain'}{threads}")
-        os.makedirs(d)
+        os.makedirs(d, exist_ok=True)
         leads = os.path.join(d, "leads.csv")   # the same INPUT string both ways
         with open(leads, "wb") as f:
             f.write(gzip.compress(self.text, 1) if compressed else self.text)
-        out = os.path.join(d, "out")
+        out = os.path.join(d, f"out{len(os.listdir(d))}")
         r = lrtest.run(["score", "leads.csv", "--history", self.deals, "-o", out, "--as-of", lrtest.AS_OF,
                         "--threads", threads, "--max-reject-rate", "1"], cwd=d)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -89,6 +91,27 @@ class StreamingTest(unittest.TestCase):
             for name in lrtest.CSV_OUTPUTS:
                 self.assertEqual(lrtest.read_bytes(os.path.join(got, name)),
                                  lrtest.read_bytes(os.path.join(want, name)), f"{name} threads={threads}")
+
+    def test_address_space_limit_falls_back_to_whole_inflate(self):
+        """With `ulimit -v` (cron environments, valgrind) the inflate region cannot be
+        reserved: the input is inflated whole instead, with the same outputs."""
+        want = self.score(True, 2)
+        d = os.path.dirname(want)
+        out = os.path.join(d, "limited")
+
+        limit_bytes = 1 << 30
+        # the region would be the compressed size times deflate's maximum ratio (1032:1)
+        self.assertGreater(os.path.getsize(os.path.join(d, "leads.csv")) * 1032, limit_bytes)
+
+        def limit():
+            resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+        r = subprocess.run([lrtest.leadrank_bin(), "score", "leads.csv", "--history", self.deals, "-o", out,
+                            "--as-of", lrtest.AS_OF, "--threads", "2", "--max-reject-rate", "1"],
+                           cwd=d, preexec_fn=limit, capture_output=True, text=True, timeout=lrtest.TIMEOUT)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for name in lrtest.CSV_OUTPUTS:
+            self.assertEqual(lrtest.read_bytes(os.path.join(out, name)), lrtest.read_bytes(os.path.join(want, name)), name)
 
 
 if __name__ == "__main__":
