@@ -21,6 +21,8 @@ LDLIBS  += -lcsv -lz -lm $(shell pkg-config --libs jansson hiredis libxxhash 2>/
 ifeq ($(OPENMP),1)
 CFLAGS  += -fopenmp
 LDFLAGS += -fopenmp
+else
+CFLAGS  += -Wno-unknown-pragmas
 endif
 ifeq ($(ISAL),1)
 CFLAGS  += -DLR_HAVE_ISAL=1
@@ -71,10 +73,14 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/testhelp.h $(BUILD)/libleadrank.a
 unit: $(UNIT_BIN)
 
 # Every test: unit binaries, then the integration suites; ends with "N passed, N failed".
-# build-zlib/ is the same engine with zlib's inflater, for the ISA-L/zlib equivalence test.
+# build-zlib/ is the same engine with zlib's inflater, for the ISA-L/zlib equivalence test;
+# build-noomp/ is the OPENMP=0 build, checked against the golden outputs.
 test: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory ISAL=0 BUILD=build-zlib all
+	@$(MAKE) --no-print-directory OPENMP=0 BUILD=build-noomp all
+	@echo "OPENMP=0 build against the golden cases:"
+	@python3 tests/run_tests.py --build build-noomp -k golden
 	@LEADRANK_ZLIB_BIN=build-zlib/leadrank python3 tests/run_tests.py --build $(BUILD)
 
 # The same suite under AddressSanitizer and UBSan.
@@ -96,7 +102,7 @@ bench: deps
 	@python3 bench/run_bench.py --leadrank $(BUILD)/leadrank
 
 clean:
-	rm -rf build build-san build-zlib
+	rm -rf build build-san build-zlib build-noomp
 
 help:
 	@echo "make demo       install deps, build, generate a 100k-row sample, score it, show the top 10"

@@ -181,6 +181,7 @@ static int output_write_file(const char *outdir, const char *name, const output_
   if (rc != LR_OK) return rc;
   csvw_write(w, header, strlen(header));
   int n_slices = cfg->n_threads > 0 ? cfg->n_threads : 1;
+  csvw_set_threads(w, n_slices);
   lr_buf *bufs = lr_xcalloc((size_t)n_slices, sizeof *bufs);
   csvparse **parsers = lr_xcalloc((size_t)n_slices, sizeof *parsers);
   for (int k = 0; k < n_slices; k++) parsers[k] = csvparse_new();

@@ -80,17 +80,13 @@ static int scan_columns_match(const scan_header *first, const schema_map *m,
 
 /* SPEC §5 / A33: the dedupe key of an accepted, scored row into w->key, or 0 when the
  * row has none. Layout: 'e' + normalised email, or 'd' + lower(domain) + NUL + lower(name). */
-static int scan_dedupe_key(const score_plan *plan, const lr_value *vals, scan_worker *w) {
-  const lr_value *email = plan->field[SCORE_EMAIL] >= 0 ? &vals[plan->field[SCORE_EMAIL]] : NULL;
-  w->key.len = 0;
-  if (email != NULL && email->present) {
-    lr_buf_reserve(&w->key, email->str_len + 1);
-    w->key.data[0] = 'e';
-    if (values_email_normalize(email->str, email->str_len, w->key.data + 1)) {
-      w->key.len = email->str_len + 1;
-      return 1;
-    }
+static int scan_dedupe_key(const score_plan *plan, const lr_value *vals, int email_ok,
+                           scan_worker *w) {
+  if (email_ok) { /* score_row_email left 'e' + the normalised email in w->key */
+    w->key.len = vals[plan->field[SCORE_EMAIL]].str_len + 1;
+    return 1;
   }
+  w->key.len = 0;
   const lr_value *domain = plan->field[SCORE_DOMAIN] >= 0 ? &vals[plan->field[SCORE_DOMAIN]] : NULL;
   if (domain == NULL || !domain->present) return 0;
   const lr_value *name = plan->field[SCORE_CONTACT_NAME] >= 0 ? &vals[plan->field[SCORE_CONTACT_NAME]] : NULL;
@@ -172,10 +168,15 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   row->lead_id = table_intern(t, thread, lid->str, lid->str_len);
   row->created = w->vals[cfg->plan->field[SCORE_CREATED_AT]].date;
   score_result full;
-  score_row(cfg->plan, cfg->model, cfg->history, cfg->as_of, w->vals, &full);
+  /* The email's normalisation serves both the score (A27) and the dedupe key (A33). */
+  const long email_field = cfg->plan->field[SCORE_EMAIL];
+  lr_buf_reserve(&w->key, (email_field >= 0 ? w->vals[email_field].str_len : 0) + 1);
+  w->key.data[0] = 'e';
+  int email_ok = score_row_email(cfg->plan, cfg->model, cfg->history, cfg->as_of, w->vals,
+                                 &full, w->key.data + 1);
   row->score = (table_score){ full.fit, full.risk, full.priority, full.segment, full.disqualify,
                               full.tier, full.n_reasons, { full.reasons[0], full.reasons[1], full.reasons[2] } };
-  if (scan_dedupe_key(cfg->plan, w->vals, w)) {
+  if (scan_dedupe_key(cfg->plan, w->vals, email_ok, w)) {
     row->dedupe_key = table_intern(t, thread, w->key.data, w->key.len);
     row->dedupe_hash = XXH3_64bits(w->key.data, w->key.len);
   }

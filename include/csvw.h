@@ -11,10 +11,15 @@
  * directory); csvw_abort removes the temporary. With gzip, the output is a sequence of
  * gzip members, each holding a fixed CSVW_GZIP_MEMBER_BYTES of uncompressed data (the last
  * one less), header MTIME 0, no file name, OS 255 — so the bytes never depend on how
- * writes were split. A writer keeps its first error and reports it at commit.
+ * writes were split. The members are compressed in parallel (csvw_set_threads), one
+ * batch of up to min(threads, 32) members at a time, so a gzip writer holds at most
+ * about 8 MiB per member of its batch; the bytes are the same for every thread count.
+ * A writer keeps its first error and reports it at commit.
  *
- * Call order: csvw_open → csvw_write … → csvw_commit or csvw_abort (both free the csvw).
- * One thread per csvw.
+ * Call order: csvw_open → [csvw_set_threads] → csvw_write … → csvw_commit or csvw_abort
+ * (both free the csvw). One calling thread per csvw. Compression opens its own OpenMP
+ * region, so call csvw_write outside the caller's parallel regions to get its threads
+ * (inside one it runs on the calling thread alone, with the same bytes).
  */
 #ifndef LR_CSVW_H
 #define LR_CSVW_H
@@ -42,10 +47,13 @@ void csvw_buf_field(lr_buf *b, const char *s, size_t len);
 /* 1 when the field needs quotes under the rule above. */
 int csvw_needs_quotes(const char *s, size_t len);
 
-/* Appends to out one complete gzip member holding in[0..in_len): zlib level 6, header
- * MTIME 0, no file name, OS 255. Depends only on its arguments, so several threads may
- * compress members at once (each with its own out); the bytes are the same on every
- * thread. Returns LR_OK, or LR_ERR_MEMORY when zlib cannot allocate its state. */
+/* Appends to out one complete gzip member holding in[0..in_len): ISA-L igzip level 1 in
+ * a build with ISA-L (LR_HAVE_ISAL), else zlib level 1 (SPEC §6 lets the compressed bytes
+ * differ between those builds, not the decompressed ones); header MTIME 0, no file name,
+ * XFL 4, OS 255. Depends only on its arguments — not on what out already holds or its
+ * capacity — so several threads may compress members at once (each with its own out);
+ * the bytes are the same on every thread. Returns LR_OK, or LR_ERR_MEMORY when the
+ * compressor cannot allocate its state. */
 int csvw_gzip_member(const char *in, size_t in_len, lr_buf *out) LR_MUST_CHECK;
 
 /* 1 when the fields, each written with csvw_buf_field and joined by commas, are exactly
@@ -58,6 +66,11 @@ typedef struct csvw csvw;
 /* Opens a writer whose bytes will appear at final_path on commit. */
 int csvw_open(const char *final_path, int gzip, int do_fsync, csvw **out,
               lr_err *err) LR_MUST_CHECK;
+/* How many threads compress gzip members (default 1; values below 1 count as 1, and at
+ * most 32 members are compressed at once). Changes nothing in the bytes written, and
+ * nothing at all for plain output. Meant to be called right after csvw_open; a later
+ * call first writes the members already complete. */
+void csvw_set_threads(csvw *w, int n_threads);
 /* Appends bytes (already formatted CSV). Errors are kept for csvw_commit. */
 void csvw_write(csvw *w, const char *s, size_t len);
 /* Flushes, finishes gzip, checks every close, renames into place; frees w. */

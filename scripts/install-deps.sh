@@ -4,7 +4,8 @@
 set -euo pipefail
 
 # Each entry: a file or command whose presence proves the package is installed, and the
-# package that provides it.
+# package that provides it. gnuplot-nox (the bench chart) and isal (the `igzip -dc` floor)
+# are for `make bench` only; node/npm are not installed here: the DuckDB peer is optional.
 needs=(
   "/usr/include/csv.h libcsv-dev"
   "/usr/include/zlib.h zlib1g-dev"
@@ -18,6 +19,8 @@ needs=(
   "/usr/bin/make make"
   "/usr/bin/pkg-config pkg-config"
   "/usr/bin/gzip gzip"
+  "/usr/bin/gnuplot gnuplot-nox"
+  "/usr/bin/igzip isal"
 )
 
 missing=()

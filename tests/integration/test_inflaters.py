@@ -49,11 +49,13 @@ class InflaterEquivalenceTest(unittest.TestCase):
         for name in lrtest.CSV_OUTPUTS:
             self.assertEqual(lrtest.read_bytes(os.path.join(a, name)), lrtest.read_bytes(os.path.join(b, name)), name)
 
-    def test_same_gzip_output_bytes(self):
+    def test_same_gzip_output_text(self):
+        """SPEC §6: across builds the decompressed bytes of --gzip outputs are identical
+        (the ISA-L build also compresses with ISA-L, so the compressed bytes may differ)."""
         a, b = self.run_both("--gzip")
         for name in lrtest.CSV_OUTPUTS:
-            self.assertEqual(lrtest.read_bytes(os.path.join(a, name + ".gz")),
-                             lrtest.read_bytes(os.path.join(b, name + ".gz")), name)
+            self.assertEqual(gzip.decompress(lrtest.read_bytes(os.path.join(a, name + ".gz"))),
+                             gzip.decompress(lrtest.read_bytes(os.path.join(b, name + ".gz"))), name)
 
     def test_same_error_for_truncated_member(self):
         raw = lrtest.read_bytes(self.data["leads"])

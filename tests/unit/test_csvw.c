@@ -1,7 +1,9 @@
 /* test_csvw.c — the quoting rule (SPEC §6, refscore A36), lr_buf, atomic output files
  * (visible only after commit, nothing left after abort or a failed open), the gzip member
- * layout (fixed 4 MiB uncompressed members, MTIME 0, OS 255, independent of write splits)
- * and csvw_write_file. Files go to a fresh mkdtemp directory. */
+ * layout (fixed 4 MiB uncompressed members, MTIME 0, XFL 4, OS 255, independent of write
+ * splits and of the number of compressing threads, csvw_set_threads) and
+ * csvw_write_file. Files go to a fresh mkdtemp directory. Build it with and without
+ * -fopenmp: with it the members of a batch really are compressed on several threads. */
 #include <dirent.h>
 #include <signal.h>
 #include <stdint.h>
@@ -271,18 +273,25 @@ static char *make_csv(size_t n) {
   return s;
 }
 
-/* Writes data to final in pieces of `piece` bytes (0: one write). */
-static int write_gz(const char *final, const char *data, size_t n, size_t piece) {
+/* Writes data to final in pieces of `piece` bytes (0: one write), compressing on
+ * n_threads threads (csvw_set_threads right after open; 1 is the default). */
+static int write_gz_threads(const char *final, const char *data, size_t n, size_t piece,
+                            int n_threads) {
   csvw *w = NULL;
   lr_err err;
   lr_err_clear(&err);
   if (csvw_open(final, 1, 0, &w, &err) != LR_OK) return -1;
+  if (n_threads != 1) csvw_set_threads(w, n_threads);
   if (piece == 0) {
     csvw_write(w, data, n);
   } else {
     for (size_t off = 0; off < n; off += piece) csvw_write(w, data + off, off + piece > n ? n - off : piece);
   }
   return csvw_commit(w, &err);
+}
+
+static int write_gz(const char *final, const char *data, size_t n, size_t piece) {
+  return write_gz_threads(final, data, n, piece, 1);
 }
 
 static void test_gzip(void) {
@@ -312,7 +321,7 @@ static void test_gzip(void) {
     TEST_EQ_INT(mi[i].hdr[2], 8);       /* deflate */
     TEST_EQ_INT(mi[i].hdr[3], 0);       /* no FNAME or other flags */
     TEST_EQ_INT(mi[i].hdr[4] | mi[i].hdr[5] | mi[i].hdr[6] | mi[i].hdr[7], 0); /* MTIME 0 */
-    TEST_EQ_INT(mi[i].hdr[8], 0);       /* XFL for level 6 */
+    TEST_EQ_INT(mi[i].hdr[8], 4);       /* XFL: fastest algorithm */
     TEST_EQ_INT(mi[i].hdr[9], 255);     /* OS unknown */
   }
   lr_buf_release(&raw);
@@ -353,6 +362,108 @@ static void test_gzip(void) {
   unlink(f1);
   unlink(f2);
   unlink(f3);
+  free(data);
+}
+
+/* The file's bytes are the same whatever the number of compressing threads: batches of
+ * 1, 2, 3 or 4 members (and 0 or 1000, clamped to 1 and 32) cut the 9 MiB + 5 bytes
+ * into the same three members (4 MiB, 4 MiB, 1 MiB + 5). */
+static void test_gzip_threads(void) {
+  size_t n = ((size_t)9 << 20) + 5;
+  char *data = make_csv(n);
+  const char *f1 = path_in("t1.csv.gz"), *fk = path_in("tk.csv.gz");
+  TEST_EQ_INT(write_gz(f1, data, n, 0), LR_OK);
+  size_t len1;
+  char *gz1 = slurp(f1, &len1);
+  member_info mi[8];
+  lr_buf raw = { 0 };
+  TEST_EQ_INT(gunzip_members((unsigned char *)gz1, len1, mi, 8, &raw), 3);
+  TEST_CHECK(raw.len == n && memcmp(raw.data, data, n) == 0);
+  TEST_EQ_INT(mi[2].raw_len, ((size_t)1 << 20) + 5);
+  lr_buf_release(&raw);
+
+  const int threads[] = { 2, 3, 4, 0, 1000 };
+  const size_t pieces[] = { 0, 1000, 4194303, 8388609 };
+  for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+    for (size_t p = 0; p < sizeof pieces / sizeof pieces[0]; p++) {
+      TEST_EQ_INT(write_gz_threads(fk, data, n, pieces[p], threads[t]), LR_OK);
+      size_t lenk;
+      char *gzk = slurp(fk, &lenk);
+      int same = lenk == len1 && memcmp(gzk, gz1, len1) == 0;
+      TEST_CHECK(same);
+      if (!same) printf("  threads %d, pieces of %zu: file differs\n", threads[t], pieces[p]);
+      free(gzk);
+    }
+  }
+
+  /* Exactly one batch of two members: two members, no empty one after them. */
+  size_t two = (size_t)8 << 20;
+  TEST_EQ_INT(write_gz_threads(fk, data, two, 0, 2), LR_OK);
+  size_t lenk;
+  char *gzk = slurp(fk, &lenk);
+  TEST_EQ_INT(gunzip_members((unsigned char *)gzk, lenk, mi, 8, &raw), 2);
+  TEST_CHECK(raw.len == two && memcmp(raw.data, data, two) == 0);
+  lr_buf_release(&raw);
+  free(gzk);
+
+  /* An empty file with four threads is still one empty member. */
+  TEST_EQ_INT(write_gz_threads(fk, data, 0, 0, 4), LR_OK);
+  gzk = slurp(fk, &lenk);
+  TEST_EQ_INT(gunzip_members((unsigned char *)gzk, lenk, mi, 8, &raw), 1);
+  TEST_EQ_INT(raw.len, 0);
+  lr_buf_release(&raw);
+  free(gzk);
+
+  /* Threads changed mid-file: members already complete go out first, and the bytes
+   * still match (5 MiB written with 1 thread, then 3 threads, then 1 again). */
+  csvw *w = NULL;
+  lr_err err;
+  lr_err_clear(&err);
+  TEST_EQ_INT(csvw_open(fk, 1, 0, &w, &err), LR_OK);
+  size_t cut = (size_t)5 << 20;
+  csvw_write(w, data, cut);
+  csvw_set_threads(w, 3);
+  csvw_write(w, data + cut, (size_t)3 << 20);
+  csvw_set_threads(w, 1);
+  csvw_write(w, data + cut + ((size_t)3 << 20), n - cut - ((size_t)3 << 20));
+  TEST_EQ_INT(csvw_commit(w, &err), LR_OK);
+  gzk = slurp(fk, &lenk);
+  TEST_CHECK(lenk == len1 && memcmp(gzk, gz1, len1) == 0);
+  free(gzk);
+
+  /* Plain output ignores the thread count. */
+  TEST_EQ_INT(csvw_open(fk, 0, 0, &w, &err), LR_OK);
+  csvw_set_threads(w, 4);
+  csvw_write(w, data, 1000);
+  TEST_EQ_INT(csvw_commit(w, &err), LR_OK);
+  gzk = slurp(fk, &lenk);
+  TEST_CHECK(lenk == 1000 && memcmp(gzk, data, 1000) == 0);
+  free(gzk);
+
+  unlink(f1);
+  unlink(fk);
+  free(gz1);
+  free(data);
+}
+
+/* csvw_gzip_member's bytes depend only on its input, not on what the output buffer
+ * already holds or how much room it kept from earlier members (the writer reuses one
+ * buffer per thread, each with its own history). */
+static void test_gzip_member_pure(void) {
+  size_t n = ((size_t)4 << 20) - 7;
+  char *data = make_csv(n);
+  lr_buf fresh = { 0 }, used = { 0 }, small = { 0 };
+  TEST_EQ_INT(csvw_gzip_member(data, n, &fresh), LR_OK);
+  TEST_EQ_INT(csvw_gzip_member(data + 100, n - 100, &used), LR_OK); /* leaves capacity */
+  used.len = 0;
+  TEST_EQ_INT(csvw_gzip_member(data, n, &used), LR_OK);
+  TEST_CHECK(used.len == fresh.len && memcmp(used.data, fresh.data, fresh.len) == 0);
+  lr_buf_put(&small, "prefix", 6);
+  TEST_EQ_INT(csvw_gzip_member(data, n, &small), LR_OK);
+  TEST_CHECK(small.len == fresh.len + 6 && memcmp(small.data + 6, fresh.data, fresh.len) == 0);
+  lr_buf_release(&fresh);
+  lr_buf_release(&used);
+  lr_buf_release(&small);
   free(data);
 }
 
@@ -412,6 +523,8 @@ int main(void) {
   test_abort();
   test_write_error();
   test_gzip();
+  test_gzip_threads();
+  test_gzip_member_pure();
   test_write_file();
   TEST_EQ_INT(count_entries(), 0);
   rmdir(tmpdir);
