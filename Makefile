@@ -87,7 +87,7 @@ test: deps
 test-san: deps
 	@$(MAKE) --no-print-directory SAN=address,undefined all unit
 	@$(MAKE) --no-print-directory ISAL=0 BUILD=build-zlib all
-	@LEADRANK_ZLIB_BIN=build-zlib/leadrank python3 tests/run_tests.py --build build-san
+	@LEADRANK_SANITIZED=1 LEADRANK_ZLIB_BIN=build-zlib/leadrank python3 tests/run_tests.py --build build-san
 
 sample: all
 	@mkdir -p bench/data

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "lr_clock.h"
 #include "dedupe.h"
 #include "embedded.h"
 #include "history_source.h"
@@ -52,15 +53,9 @@ typedef struct run_state {
   double clock;
 } run_state;
 
-static double run_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Records the seconds since the previous mark under `stage`. */
 static void run_mark(run_state *r, const char *stage) {
-  double now = run_now();
+  double now = lr_clock_seconds();
   if (r->n_timings < RUN_MAX_TIMINGS)
     r->timings[r->n_timings++] = (summary_timing){ stage, now - r->clock };
   if (r->o->verbose) fprintf(stderr, "leadrank: %-12s %.3f s\n", stage, now - r->clock);
@@ -119,7 +114,7 @@ static int run_scan(run_state *r, int scoring, lr_err *err) {
   double read_seconds = 0;
   int rc = scan_inputs(r->table, &cfg, r->o->inputs, r->o->n_inputs, &r->header, &read_seconds, err);
   if (rc != LR_OK) return rc;
-  double now = run_now();
+  double now = lr_clock_seconds();
   if (r->n_timings < RUN_MAX_TIMINGS) r->timings[r->n_timings++] = (summary_timing){ "read", read_seconds };
   if (r->n_timings < RUN_MAX_TIMINGS)
     r->timings[r->n_timings++] = (summary_timing){ scoring ? "parse_score" : "parse", now - r->clock - read_seconds };
@@ -206,7 +201,7 @@ static int run_score_steps(run_state *r, lr_err *err) {
 }
 
 int command_score(const cli_opts *o, int *exit_out, lr_err *err) {
-  run_state r = { .o = o, .threads = run_threads(o), .clock = run_now() };
+  run_state r = { .o = o, .threads = run_threads(o), .clock = lr_clock_seconds() };
   par_set_threads(r.threads);
   int rc = run_score_steps(&r, err);
   if (rc == LR_OK) *exit_out = run_exit_status(&r);
@@ -237,7 +232,7 @@ static int run_validate_steps(run_state *r, lr_err *err) {
 }
 
 int command_validate(const cli_opts *o, int *exit_out, lr_err *err) {
-  run_state r = { .o = o, .threads = run_threads(o), .clock = run_now() };
+  run_state r = { .o = o, .threads = run_threads(o), .clock = lr_clock_seconds() };
   par_set_threads(r.threads);
   int rc = run_validate_steps(&r, err);
   if (rc == LR_OK) *exit_out = run_exit_status(&r);

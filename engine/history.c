@@ -280,10 +280,34 @@ static int hist_cmp_bad(const void *pa, const void *pb) {
   return strcmp(((const hist_bad *)pa)->reason, ((const hist_bad *)pb)->reason);
 }
 
+/* The sums behind the means and the median of won deals (A20, A22). */
+typedef struct hist_won_sums {
+  hist_fsum amt, cyc;
+  size_t n_amt, n_cyc, n_disc;
+  double *disc; /* scratch: one slot per deal */
+} hist_won_sums;
+
+static void hist_won_add(hist_won_sums *w, const hist_deal *d) {
+  if (d->has_amount) {
+    hist_fsum_add(&w->amt, d->amount);
+    w->n_amt++;
+  }
+  if (d->has_cycle) {
+    hist_fsum_add(&w->cyc, d->cycle);
+    w->n_cyc++;
+  }
+  if (d->has_discount) w->disc[w->n_disc++] = d->discount;
+}
+
+static void hist_won_release(hist_won_sums *w) {
+  free(w->amt.p);
+  free(w->cyc.p);
+}
+
 /* Global statistics over every deal (those without a vertical included, A19). */
 static void hist_compute_globals(const history_builder *b, hist_globals *g, double *scratch) {
-  hist_fsum amt = {0}, cyc = {0};
-  size_t n_amt = 0, n_cyc = 0, n_disc = 0, n_dom = 0;
+  hist_won_sums won = { .disc = scratch };
+  size_t n_dom = 0;
   hist_dom *doms = lr_xmalloc((b->n_deals ? b->n_deals : 1) * sizeof *doms);
   g->N = (int64_t)b->n_deals;
   g->W = 0;
@@ -291,15 +315,7 @@ static void hist_compute_globals(const history_builder *b, hist_globals *g, doub
     const hist_deal *d = &b->deals[i];
     if (!d->won) continue;
     g->W++;
-    if (d->has_amount) {
-      hist_fsum_add(&amt, d->amount);
-      n_amt++;
-    }
-    if (d->has_cycle) {
-      hist_fsum_add(&cyc, d->cycle);
-      n_cyc++;
-    }
-    if (d->has_discount) scratch[n_disc++] = d->discount;
+    hist_won_add(&won, d);
     if (d->has_dom) {
       doms[n_dom].p = d->dom;
       doms[n_dom].len = d->dom_len;
@@ -307,23 +323,21 @@ static void hist_compute_globals(const history_builder *b, hist_globals *g, doub
     }
   }
   g->wr_g = g->N > 0 ? (double)g->W / (double)g->N : HIST_DEFAULT_WR_G;
-  g->A_g = n_amt ? hist_fsum_result(&amt) / (double)n_amt : HIST_DEFAULT_A_G;
-  g->C_g = n_cyc ? hist_fsum_result(&cyc) / (double)n_cyc : HIST_DEFAULT_C_G;
-  g->D_g = n_disc ? hist_median(scratch, n_disc) : HIST_DEFAULT_D_G;
+  g->A_g = won.n_amt ? hist_fsum_result(&won.amt) / (double)won.n_amt : HIST_DEFAULT_A_G;
+  g->C_g = won.n_cyc ? hist_fsum_result(&won.cyc) / (double)won.n_cyc : HIST_DEFAULT_C_G;
+  g->D_g = won.n_disc ? hist_median(won.disc, won.n_disc) : HIST_DEFAULT_D_G;
   hist_sort(doms, n_dom, sizeof *doms, hist_cmp_dom);
   g->customers = 0;
   for (size_t i = 0; i < n_dom; i++)
     if (i == 0 || hist_cmp_dom(&doms[i - 1], &doms[i]) != 0) g->customers++;
   free(doms);
-  free(amt.p);
-  free(cyc.p);
+  hist_won_release(&won);
 }
 
 /* Statistics of one vertical: deals[lo, hi) share a key and are sorted (hist_cmp_deal). */
 static hist_vstats hist_compute_vertical(const hist_globals *g, const hist_deal *deals,
                                          size_t lo, size_t hi, double *scratch) {
-  hist_fsum amt = {0}, cyc = {0};
-  size_t n_amt = 0, n_cyc = 0, n_disc = 0;
+  hist_won_sums won = { .disc = scratch };
   int64_t w = 0, c = 0;
   const hist_deal *prev_dom = NULL;
   for (size_t i = lo; i < hi && deals[i].won; i++) {
@@ -335,27 +349,18 @@ static hist_vstats hist_compute_vertical(const hist_globals *g, const hist_deal 
         c++;
       prev_dom = d;
     }
-    if (d->has_amount) {
-      hist_fsum_add(&amt, d->amount);
-      n_amt++;
-    }
-    if (d->has_cycle) {
-      hist_fsum_add(&cyc, d->cycle);
-      n_cyc++;
-    }
-    if (d->has_discount) scratch[n_disc++] = d->discount;
+    hist_won_add(&won, d);
   }
   hist_vstats s;
   if (w == 0) {
     s = hist_make_stats(g, (int64_t)(hi - lo), 0, 0, g->A_g, g->D_g, g->C_g);
   } else {
     s = hist_make_stats(g, (int64_t)(hi - lo), w, c,
-                        n_amt ? hist_fsum_result(&amt) / (double)n_amt : g->A_g,
-                        n_disc ? hist_median(scratch, n_disc) : g->D_g,
-                        n_cyc ? hist_fsum_result(&cyc) / (double)n_cyc : g->C_g);
+                        won.n_amt ? hist_fsum_result(&won.amt) / (double)won.n_amt : g->A_g,
+                        won.n_disc ? hist_median(won.disc, won.n_disc) : g->D_g,
+                        won.n_cyc ? hist_fsum_result(&won.cyc) / (double)won.n_cyc : g->C_g);
   }
-  free(amt.p);
-  free(cyc.p);
+  hist_won_release(&won);
   return s;
 }
 

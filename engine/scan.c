@@ -11,6 +11,7 @@
 
 #include "csvw.h"
 #include "ingest.h"
+#include "lr_clock.h"
 #include "par.h"
 #include "validate.h"
 #include "values.h"
@@ -21,12 +22,6 @@ typedef struct scan_worker {
   lr_value *vals;
   lr_buf key;
 } scan_worker;
-
-static double scan_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* The header from its first non-blank frame record: rejected, non-UTF-8 and unsplittable
  * headers are file errors (A8). Fields are owned by p. */
@@ -408,9 +403,9 @@ static int scan_one_input(table *t, const scan_config *cfg, const char *source, 
   {
     int thread = par_thread_num();
     if (thread == 0) {
-      double t0 = scan_now();
+      double t0 = lr_clock_seconds();
       ingest_rc = ingest_stream_run(in, &st.available, &ingest_err);
-      ingest_seconds = scan_now() - t0;
+      ingest_seconds = lr_clock_seconds() - t0;
       atomic_store_explicit(&st.ingest_state, ingest_rc == LR_OK ? SCAN_INGESTED : SCAN_INGEST_FAILED,
                             memory_order_release);
     }

@@ -65,6 +65,10 @@ int score_plan_bind(score_plan *p, const schema *s, lr_err *err) {
   return LR_OK;
 }
 
+const char *score_col_name(int col) {
+  return col >= 0 && col < SCORE_N_COLS ? score_col_names[col] : "";
+}
+
 const char *score_segment_name(int segment) {
   return segment >= 0 && segment < SEG_COUNT ? score_segment_names[segment] : "";
 }

@@ -74,6 +74,7 @@ void score_row(const score_plan *p, const model *m, const history *h, int32_t as
 int score_row_email(const score_plan *p, const model *m, const history *h, int32_t as_of,
                     const lr_value *vals, score_result *out, char *email_out);
 
+const char *score_col_name(int col);               /* "lead_id", ... (enum score_col) */
 const char *score_segment_name(int segment);       /* "prospect_new", ... */
 const char *score_disqualify_name(int disqualify); /* "do_not_contact", ... ("" for DQ_NONE) */
 const char *score_reason_label(int component);     /* "+vertical_buys", ..., "-no_authority" */

@@ -23,15 +23,6 @@
 
 #define AS_OF 20000
 
-static const char *const field_names[SCORE_N_COLS] = {
-    "lead_id", "created_at", "company", "domain", "contact_name", "email", "phone", "title",
-    "is_decision_maker", "vertical", "country", "employees", "annual_revenue", "budget",
-    "lead_source", "relationship", "purchases_count", "last_purchase_at",
-    "discount_requested_pct", "price_objections", "competitor_quotes", "info_requests",
-    "demo_requests", "meetings_held", "next_step_committed", "decision_date",
-    "compelling_event", "pain_stated", "last_activity_at", "owner", "territory", "contact_ok",
-    "warm_intro", "first_name", "last_name", "do_not_contact"};
-
 static schema_field full_fields[SCORE_N_COLS];
 static schema full_schema;
 static score_plan plan;
@@ -85,7 +76,7 @@ static score_result run(const lead *l) { return run_m(l, &mdl); }
 static void setup(void) {
   lr_err err;
   lr_err_clear(&err);
-  for (int i = 0; i < SCORE_N_COLS; i++) full_fields[i].name = (char *)field_names[i];
+  for (int i = 0; i < SCORE_N_COLS; i++) full_fields[i].name = (char *)score_col_name(i);
   full_schema.name = "full";
   full_schema.fields = full_fields;
   full_schema.n_fields = SCORE_N_COLS;
