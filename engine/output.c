@@ -12,7 +12,7 @@
 #include "par.h"
 #include "values.h"
 
-#define OUTPUT_BLOCK_ROWS 65536
+#define OUTPUT_BLOCK_ROWS 16384
 #define REJECT_RAW_MAX 4096
 
 typedef struct output_ctx {

@@ -429,7 +429,7 @@ static int scan_one_input(table *t, const scan_config *cfg, const char *source, 
 }
 
 int scan_inputs(table *t, const scan_config *cfg, const char *const *sources,
-                size_t n_sources, scan_header *header_out, double *read_seconds_out,
+                size_t n_sources, scan_header *header_out, double *inflate_seconds_out,
                 lr_err *err) {
   memset(header_out, 0, sizeof *header_out);
   int n_workers = t->n_arenas;
@@ -448,7 +448,7 @@ int scan_inputs(table *t, const scan_config *cfg, const char *const *sources,
     lr_buf_release(&workers[i].key);
   }
   free(workers);
-  *read_seconds_out = read_seconds;
+  *inflate_seconds_out = read_seconds;
   return rc;
 }
 

@@ -49,8 +49,9 @@ typedef struct scan_header {
 
 /* Scans every source into t (rows appended in input order; blank lines counted).
  * On error nothing is appended that a caller may use; the message names the input. */
+/* *inflate_seconds_out: the time the inflating thread was busy (it overlaps parsing). */
 int scan_inputs(table *t, const scan_config *cfg, const char *const *sources,
-                size_t n_sources, scan_header *header_out, double *read_seconds_out,
+                size_t n_sources, scan_header *header_out, double *inflate_seconds_out,
                 lr_err *err) LR_MUST_CHECK;
 
 void scan_header_release(scan_header *h);
