@@ -44,7 +44,9 @@ typedef struct run_state {
   const char *history_source;  /* summary.json history.source */
   const char *history_cache;   /* summary.json history.cache */
   table *table;
+  scan_config scan;            /* kept after the scan: re-deriving values needs it */
   scan_header header;
+  scan_rederiver *rederiver;   /* for the sequential stages (unique, dedupe, rank) */
   uint32_t *ranked;
   size_t n_ranked;
   long unique_fields[64];
@@ -108,8 +110,9 @@ static void run_unique_fields(run_state *r, int scoring) {
 static int run_scan(run_state *r, int scoring, lr_err *err) {
   static const char *const score_must_have[] = { "lead_id", "created_at", NULL };
   run_unique_fields(r, scoring);
-  r->table = table_new(r->threads, r->n_unique);
-  scan_config cfg = {
+  r->table = table_new(r->n_unique);
+  r->scan = (scan_config){
+    .n_threads = r->threads,
     .schema = r->leads_schema,
     .dup_policy = r->o->dup_first ? SCHEMA_DUP_FIRST : SCHEMA_DUP_ERROR,
     .must_have = scoring ? score_must_have : NULL,
@@ -122,13 +125,14 @@ static int run_scan(run_state *r, int scoring, lr_err *err) {
     .as_of = r->as_of,
   };
   double inflate_seconds = 0;
-  int rc = scan_inputs(r->table, &cfg, r->o->inputs, r->o->n_inputs, &r->header, &inflate_seconds, err);
+  int rc = scan_inputs(r->table, &r->scan, r->o->inputs, r->o->n_inputs, &r->header, &inflate_seconds, err);
   if (rc != LR_OK) return rc;
   /* the inflater runs beside the parsers, so its seconds are part of the scan's, not added */
   run_record(r, "inflate_overlapped", inflate_seconds);
   run_mark(r, scoring ? "scan_score" : "scan");
   long lead_id = schema_field_index(r->leads_schema, "lead_id");
-  unique_apply(r->table, r->unique_fields, r->n_unique, lead_id);
+  r->rederiver = scan_rederiver_new(r->table, &r->scan, &r->header);
+  unique_apply(r->table, r->rederiver, r->unique_fields, r->n_unique, lead_id);
   return LR_OK;
 }
 
@@ -165,6 +169,7 @@ static int run_exit_status(const run_state *r) {
 }
 
 static void run_release(run_state *r) {
+  scan_rederiver_free(r->rederiver);
   free(r->ranked);
   scan_header_release(&r->header);
   table_free(r->table);
@@ -191,12 +196,12 @@ static int run_score_steps(run_state *r, lr_err *err) {
   r->history_cache = choice.cache;
   run_mark(r, "history");
   if ((rc = run_scan(r, 1, err)) != LR_OK) return rc;
-  dedupe_apply(r->table);
-  r->ranked = rank_rows(r->table, &r->n_ranked);
+  dedupe_apply(r->table, r->rederiver);
+  r->ranked = rank_rows(r->table, r->rederiver, &r->n_ranked);
   run_mark(r, "dedupe_rank");
   if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
   output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads };
-  if ((rc = output_write_scored(r->table, &r->header, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
+  if ((rc = output_write_scored(r->table, &r->header, &r->scan, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
   if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
   run_mark(r, "write");
   summary_info info = {

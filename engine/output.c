@@ -18,11 +18,18 @@
 typedef struct output_ctx {
   const table *t;
   const scan_header *hdr;
+  const scan_config *scan;  /* for re-deriving lead_ids (duplicate_of) */
   const schema *s;
   const uint32_t *rows;     /* the rows to write, in file order */
 } output_ctx;
 
-typedef void (*output_format_fn)(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out);
+/* One formatting thread's tools: a libcsv splitter, and a re-deriver for duplicate_of. */
+typedef struct output_worker {
+  csvparse *parser;
+  scan_rederiver *rd;   /* NULL when writing rejects only */
+} output_worker;
+
+typedef void (*output_format_fn)(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out);
 
 /* "%.1f" of the exact binary value, ties to even, as printf rounds (A38), without printf:
  * y = x*10 rounded, e = the exact rounding error (fma), so y + e is x*10 exactly and the
@@ -89,7 +96,7 @@ static void output_put_score(lr_buf *out, double x) {
 
 static void output_put_str(lr_buf *out, const char *s) { lr_buf_put(out, s, strlen(s)); }
 
-static void output_format_ranked(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
+static void output_format_ranked(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
   const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
   char rank[32];
   lr_buf_put(out, rank, (size_t)snprintf(rank, sizeof rank, "%zu,", i + 1));
@@ -107,11 +114,11 @@ static void output_format_ranked(const output_ctx *ctx, size_t i, csvparse *p, l
     if (k > 0) lr_buf_putc(out, ';');
     output_put_str(out, score_reason_label(r->score.reasons[k]));
   }
-  output_put_input_fields(ctx->t, r, p, out);
+  output_put_input_fields(ctx->t, r, w->parser, out);
   lr_buf_putc(out, '\n');
 }
 
-static void output_format_disqualified(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
+static void output_format_disqualified(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
   const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
   output_put_str(out, score_disqualify_name(r->score.disqualify));
   lr_buf_putc(out, ',');
@@ -120,15 +127,15 @@ static void output_format_disqualified(const output_ctx *ctx, size_t i, csvparse
   output_put_score(out, r->score.risk);
   lr_buf_putc(out, ',');
   output_put_str(out, score_segment_name(r->score.segment));
-  output_put_input_fields(ctx->t, r, p, out);
+  output_put_input_fields(ctx->t, r, w->parser, out);
   lr_buf_putc(out, '\n');
 }
 
-static void output_format_duplicate(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
+static void output_format_duplicate(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
   const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
-  const table_row *kept = table_row_at(ctx->t, r->dup_of);
-  csvw_buf_field(out, kept->lead_id.ptr, kept->lead_id.len);
-  output_put_input_fields(ctx->t, r, p, out);
+  lr_field kept = scan_rederive_lead_id(w->rd, r->dup_of);
+  csvw_buf_field(out, kept.ptr, kept.len);
+  output_put_input_fields(ctx->t, r, w->parser, out);
   lr_buf_putc(out, '\n');
 }
 
@@ -152,8 +159,8 @@ static void output_put_raw(lr_buf *tmp, const char *s, size_t len) {
   }
 }
 
-static void output_format_reject(const output_ctx *ctx, size_t i, csvparse *p, lr_buf *out) {
-  (void)p;
+static void output_format_reject(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
+  (void)w;
   const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
   const char *source = ctx->t->inputs[r->input].source;
   char text[256];
@@ -183,8 +190,11 @@ static int output_write_file(const char *outdir, const char *name, const output_
   int n_slices = cfg->n_threads > 0 ? cfg->n_threads : 1;
   csvw_set_threads(w, n_slices);
   lr_buf *bufs = lr_xcalloc((size_t)n_slices, sizeof *bufs);
-  csvparse **parsers = lr_xcalloc((size_t)n_slices, sizeof *parsers);
-  for (int k = 0; k < n_slices; k++) parsers[k] = csvparse_new();
+  output_worker *workers = lr_xcalloc((size_t)n_slices, sizeof *workers);
+  for (int k = 0; k < n_slices; k++) {
+    workers[k].parser = csvparse_new();
+    if (ctx->scan != NULL) workers[k].rd = scan_rederiver_new(ctx->t, ctx->scan, ctx->hdr);
+  }
   for (size_t start = 0; start < n; start += OUTPUT_BLOCK_ROWS) {
     size_t end = start + OUTPUT_BLOCK_ROWS < n ? start + OUTPUT_BLOCK_ROWS : n;
     size_t per = (end - start + (size_t)n_slices - 1) / (size_t)n_slices;
@@ -192,16 +202,17 @@ static int output_write_file(const char *outdir, const char *name, const output_
     for (int k = 0; k < n_slices; k++) {
       size_t a = start + (size_t)k * per, b = a + per < end ? a + per : end;
       bufs[k].len = 0;
-      for (size_t i = a; i < b; i++) format(ctx, i, parsers[k], &bufs[k]);
+      for (size_t i = a; i < b; i++) format(ctx, i, &workers[k], &bufs[k]);
     }
     for (int k = 0; k < n_slices; k++) csvw_write(w, bufs[k].data, bufs[k].len);
   }
   for (int k = 0; k < n_slices; k++) {
     lr_buf_release(&bufs[k]);
-    csvparse_free(parsers[k]);
+    csvparse_free(workers[k].parser);
+    scan_rederiver_free(workers[k].rd);
   }
   free(bufs);
-  free(parsers);
+  free(workers);
   return csvw_commit(w, err);
 }
 
@@ -231,9 +242,10 @@ static uint32_t *output_select(const table *t, int status, int disqualified, siz
   return rows;
 }
 
-int output_write_scored(const table *t, const scan_header *hdr, const uint32_t *ranked,
-                        size_t n_ranked, const output_config *cfg, lr_err *err) {
-  output_ctx ctx = { .t = t, .hdr = hdr, .rows = ranked };
+int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
+                        const uint32_t *ranked, size_t n_ranked, const output_config *cfg,
+                        lr_err *err) {
+  output_ctx ctx = { .t = t, .hdr = hdr, .scan = scan, .rows = ranked };
   char *header = output_header("rank,priority,fit_score,risk_score,tier,segment,reasons", hdr);
   int rc = output_write_file(cfg->outdir, "ranked", cfg, header, &ctx, n_ranked,
                              output_format_ranked, err);

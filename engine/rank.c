@@ -1,43 +1,66 @@
 /* rank.c — the ranked order: (priority key, row) pairs radix-sorted, then each run of
- * equal priorities (rare: identical leads) ordered by lead_id bytewise. Compact keys only,
- * never rows. */
+ * equal priorities ordered by lead_id bytewise (re-derived for those rows only). Compact
+ * keys only, never rows. */
 #include "rank.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lr_err.h"
+#include "csvw.h"
 #include "radix.h"
 
-/* qsort context for one run of equal priorities: qsort has none, so the run is sorted as
- * (lead_id pointer, length, row) triples. */
+/* One row of a run of equal priorities; its full lead_id is at ids[off, off + len) once
+ * re-derived (only rows whose prefixes tie with a long id need it). */
 typedef struct rank_tie {
-  const char *lead_id;
-  uint32_t len;
-  uint32_t row;
+  const table_row *row;
+  uint32_t index;
+  size_t off, len;   /* len SIZE_MAX: not re-derived */
 } rank_tie;
 
-static int rank_tie_cmp(const void *a, const void *b) {
+typedef struct rank_ties_ctx {
+  lr_buf ids;
+} rank_ties_ctx;
+
+static int rank_tie_cmp(const void *a, const void *b, void *arg) {
   const rank_tie *x = a, *y = b;
+  const rank_ties_ctx *ctx = arg;
+  int c = memcmp(x->row->id_prefix, y->row->id_prefix, TABLE_ID_PREFIX);
+  if (c != 0 || (!x->row->id_long && !y->row->id_long)) return c;
+  /* equal prefixes and a longer id: the full bytes decide (re-derived beforehand) */
   size_t n = x->len < y->len ? x->len : y->len;
-  int c = memcmp(x->lead_id, y->lead_id, n);
+  c = memcmp(ctx->ids.data + x->off, ctx->ids.data + y->off, n);
   if (c != 0) return c;
   return x->len < y->len ? -1 : (x->len > y->len);
 }
 
-static void rank_order_ties(const table *t, radix_pair *pairs, size_t start, size_t end) {
+/* Orders pairs[start, end) (equal priorities) by lead_id bytewise. */
+static void rank_order_ties(const table *t, scan_rederiver *rd, radix_pair *pairs, size_t start,
+                            size_t end, rank_ties_ctx *ctx, rank_tie *ties) {
   size_t k = end - start;
-  rank_tie *ties = lr_xmalloc(k * sizeof *ties);
+  ctx->ids.len = 0;
   for (size_t i = 0; i < k; i++) {
-    const table_row *r = table_row_at(t, pairs[start + i].index);
-    ties[i] = (rank_tie){ r->lead_id.ptr, r->lead_id.len, pairs[start + i].index };
+    const table_row *row = table_row_at(t, pairs[start + i].index);
+    ties[i] = (rank_tie){ row, pairs[start + i].index, 0, 0 };
+    if (!row->id_long) continue;
+    lr_field id = scan_rederive_lead_id(rd, pairs[start + i].index);
+    ties[i].off = ctx->ids.len;
+    ties[i].len = id.len;
+    lr_buf_put(&ctx->ids, id.ptr, id.len);
   }
-  qsort(ties, k, sizeof *ties, rank_tie_cmp);
-  for (size_t i = 0; i < k; i++) pairs[start + i].index = ties[i].row;
-  free(ties);
+  /* short ids compare by prefix alone; give them their bytes too for mixed pairs */
+  for (size_t i = 0; i < k; i++) {
+    if (ties[i].row->id_long) continue;
+    size_t len = strnlen((const char *)ties[i].row->id_prefix, TABLE_ID_PREFIX);
+    ties[i].off = ctx->ids.len;
+    ties[i].len = len;
+    lr_buf_put(&ctx->ids, (const char *)ties[i].row->id_prefix, len);
+  }
+  qsort_r(ties, k, sizeof *ties, rank_tie_cmp, ctx);
+  for (size_t i = 0; i < k; i++) pairs[start + i].index = ties[i].index;
 }
 
-uint32_t *rank_rows(const table *t, size_t *n_out) {
+uint32_t *rank_rows(const table *t, scan_rederiver *rd, size_t *n_out) {
   size_t n = 0;
   radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
   for (size_t i = 0; i < t->n_rows; i++) {
@@ -46,12 +69,16 @@ uint32_t *rank_rows(const table *t, size_t *n_out) {
     pairs[n++] = (radix_pair){ radix_key_descending(r->score.priority), (uint32_t)i };
   }
   radix_sort_pairs(pairs, n);
+  rank_ties_ctx ctx = { { 0 } };
+  rank_tie *ties = lr_xmalloc((n ? n : 1) * sizeof *ties);
   for (size_t start = 0; start < n;) {
     size_t end = start + 1;
     while (end < n && pairs[end].key == pairs[start].key) end++;
-    if (end - start > 1) rank_order_ties(t, pairs, start, end);
+    if (end - start > 1) rank_order_ties(t, rd, pairs, start, end, &ctx, ties);
     start = end;
   }
+  lr_buf_release(&ctx.ids);
+  free(ties);
   uint32_t *order = lr_xmalloc((n ? n : 1) * sizeof *order);
   for (size_t i = 0; i < n; i++) order[i] = pairs[i].index;
   free(pairs);

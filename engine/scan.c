@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <xxhash.h>
 
 #include "csvw.h"
 #include "ingest.h"
@@ -108,11 +107,40 @@ static int scan_dedupe_key(const score_plan *plan, const lr_value *vals, int ema
   return 1;
 }
 
+/* Scores w->vals into *full; the email's normalisation serves both the score (A27) and
+ * the dedupe key (A33): it is left as 'e' + the email in w->key. Returns 1 when the email
+ * is present and valid. */
+static int scan_score(const scan_config *cfg, scan_worker *w, score_result *full) {
+  const long email_field = cfg->plan->field[SCORE_EMAIL];
+  lr_buf_reserve(&w->key, (email_field >= 0 ? w->vals[email_field].str_len : 0) + 1);
+  w->key.data[0] = 'e';
+  return score_row_email(cfg->plan, cfg->model, cfg->history, cfg->as_of, w->vals, full, w->key.data + 1);
+}
+
+/* Splits and validates one record into w->vals: LR_REASON_NONE, or the reject reason with
+ * *bad_field. Sets *verbatim for output (scan only). */
+static int scan_split_validate(const scan_config *cfg, const schema_map *map, const char *text,
+                               size_t len, int has_quote, scan_worker *w, int *verbatim,
+                               long *bad_field) {
+  const lr_field *fields;
+  size_t n;
+  if (has_quote) {
+    if (csvparse_record(w->parser, text, len, &fields, &n) != LR_OK) n = 0;
+    else *verbatim = csvw_fields_equal_raw(fields, n, text, len);
+  } else {
+    csvparse_plain(w->parser, text, len, &fields, &n, verbatim);
+  }
+  /* The framer counted the same fields; a mismatch would be a framer/libcsv
+   * disagreement, which must still be a visible reject, not a silent loss. */
+  if (n != map->n_cols) return LR_REASON_WRONG_FIELD_COUNT;
+  return validate_record(cfg->schema, map, fields, n, w->vals, bad_field);
+}
+
 /* Fills one row from its frame record. Runs on many threads: writes only row `ri` and
  * the worker's own scratch. */
 static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
                         const char *data, uint32_t input, const frame_rec *rec, size_t ri,
-                        scan_worker *w, int thread) {
+                        scan_worker *w) {
   table_row *row = table_row_at(t, ri);
   const char *text = data + rec->offset;
   row->input = input;
@@ -129,25 +157,10 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
     row->reason = LR_REASON_INVALID_UTF8;
     return;
   }
-  const lr_field *fields;
-  size_t n;
-  int split_ok = LR_OK;
-  if (rec->has_quote) {
-    split_ok = csvparse_record(w->parser, text, rec->len, &fields, &n);
-    if (split_ok == LR_OK) row->verbatim = (unsigned char)csvw_fields_equal_raw(fields, n, text, rec->len);
-  } else {
-    int verbatim;
-    csvparse_plain(w->parser, text, rec->len, &fields, &n, &verbatim);
-    row->verbatim = (unsigned char)verbatim;
-  }
-  if (split_ok != LR_OK || n != map->n_cols) {
-    /* The framer counted the same fields; a mismatch would be a framer/libcsv
-     * disagreement, which must still be a visible reject, not a silent loss. */
-    row->reason = LR_REASON_WRONG_FIELD_COUNT;
-    return;
-  }
+  int verbatim = 0;
   long bad_field = -1;
-  int reason = validate_record(cfg->schema, map, fields, n, w->vals, &bad_field);
+  int reason = scan_split_validate(cfg, map, text, rec->len, rec->has_quote, w, &verbatim, &bad_field);
+  row->verbatim = (unsigned char)verbatim;
   if (reason != LR_REASON_NONE) {
     row->reason = (unsigned char)reason;
     row->reason_field = (int16_t)bad_field;
@@ -156,25 +169,18 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   row->status = ROW_ACCEPTED;
   for (size_t u = 0; u < cfg->n_unique; u++) {
     const lr_value *v = &w->vals[cfg->unique_fields[u]];
-    if (v->present) *table_unique_at(t, ri, u) = table_intern(t, thread, v->str, v->str_len);
+    if (v->present) *table_unique_at(t, ri, u) = table_hash(v->str, v->str_len);
   }
   if (cfg->plan == NULL) return;
-  const lr_value *lid = &w->vals[cfg->plan->field[SCORE_LEAD_ID]];
-  row->lead_id = table_intern(t, thread, lid->str, lid->str_len);
+  const lr_value *id = &w->vals[cfg->plan->field[SCORE_LEAD_ID]];
+  memcpy(row->id_prefix, id->str, id->str_len < TABLE_ID_PREFIX ? id->str_len : TABLE_ID_PREFIX);
+  row->id_long = id->str_len > TABLE_ID_PREFIX;
   row->created = w->vals[cfg->plan->field[SCORE_CREATED_AT]].date;
   score_result full;
-  /* The email's normalisation serves both the score (A27) and the dedupe key (A33). */
-  const long email_field = cfg->plan->field[SCORE_EMAIL];
-  lr_buf_reserve(&w->key, (email_field >= 0 ? w->vals[email_field].str_len : 0) + 1);
-  w->key.data[0] = 'e';
-  int email_ok = score_row_email(cfg->plan, cfg->model, cfg->history, cfg->as_of, w->vals,
-                                 &full, w->key.data + 1);
+  int email_ok = scan_score(cfg, w, &full);
   row->score = (table_score){ full.fit, full.risk, full.priority, full.segment, full.disqualify,
                               full.tier, full.n_reasons, { full.reasons[0], full.reasons[1], full.reasons[2] } };
-  if (scan_dedupe_key(cfg->plan, w->vals, email_ok, w)) {
-    row->dedupe_key = table_intern(t, thread, w->key.data, w->key.len);
-    row->dedupe_hash = XXH3_64bits(w->key.data, w->key.len);
-  }
+  if (scan_dedupe_key(cfg->plan, w->vals, email_ok, w)) row->dedupe_hash = table_hash(w->key.data, w->key.len);
 }
 
 /* ---- streaming: one thread inflates, the others frame and parse behind it ----------
@@ -350,7 +356,7 @@ static void scan_stream_push(scan_stream *st, const scan_batch *b) {
 }
 
 /* Every thread's loop: parse queued batches, frame when nobody does, until done. */
-static void scan_stream_work(scan_stream *st, scan_worker *w, int thread) {
+static void scan_stream_work(scan_stream *st, scan_worker *w) {
   const schema_map *map = &st->hdr->map;
   for (;;) {
     par_lock_take(&st->lock);
@@ -359,7 +365,7 @@ static void scan_stream_work(scan_stream *st, scan_worker *w, int thread) {
       st->q_len--;
       par_lock_give(&st->lock);
       for (size_t i = 0; i < b.n; i++)
-        scan_record(st->t, st->cfg, map, st->data, st->input, &b.recs[i], b.first_row + i, w, thread);
+        scan_record(st->t, st->cfg, map, st->data, st->input, &b.recs[i], b.first_row + i, w);
       free(b.recs);
       continue;
     }
@@ -409,7 +415,7 @@ static int scan_one_input(table *t, const scan_config *cfg, const char *source, 
       atomic_store_explicit(&st.ingest_state, ingest_rc == LR_OK ? SCAN_INGESTED : SCAN_INGEST_FAILED,
                             memory_order_release);
     }
-    scan_stream_work(&st, &workers[thread], thread);
+    scan_stream_work(&st, &workers[thread]);
   }
   par_lock_destroy(&st.lock);
   for (size_t i = st.q_head; i < st.q_head + st.q_len; i++) free(st.queue[i].recs);
@@ -432,7 +438,7 @@ int scan_inputs(table *t, const scan_config *cfg, const char *const *sources,
                 size_t n_sources, scan_header *header_out, double *inflate_seconds_out,
                 lr_err *err) {
   memset(header_out, 0, sizeof *header_out);
-  int n_workers = t->n_arenas;
+  int n_workers = cfg->n_threads > 0 ? cfg->n_threads : 1;
   scan_worker *workers = lr_xcalloc((size_t)n_workers, sizeof *workers);
   for (int i = 0; i < n_workers; i++) {
     workers[i].parser = csvparse_new();
@@ -457,4 +463,80 @@ void scan_header_release(scan_header *h) {
   free(h->names);
   if (h->names != NULL) schema_map_release(&h->map);
   memset(h, 0, sizeof *h);
+}
+
+/* ---- re-deriving hashed values ----------------------------------------------------- */
+
+struct scan_rederiver {
+  const table *t;
+  const scan_config *cfg;
+  const schema_map *map;
+  scan_worker w;
+};
+
+scan_rederiver *scan_rederiver_new(const table *t, const scan_config *cfg, const scan_header *hdr) {
+  scan_rederiver *r = lr_xcalloc(1, sizeof *r);
+  r->t = t;
+  r->cfg = cfg;
+  r->map = &hdr->map;
+  r->w.parser = csvparse_new();
+  r->w.vals = lr_xcalloc(cfg->schema->n_fields, sizeof *r->w.vals);
+  return r;
+}
+
+void scan_rederiver_free(scan_rederiver *r) {
+  if (r == NULL) return;
+  csvparse_free(r->w.parser);
+  free(r->w.vals);
+  lr_buf_release(&r->w.key);
+  free(r);
+}
+
+/* Row i's values in r->w.vals, as scan validated them (the row was accepted). */
+static void scan_rederive_values(scan_rederiver *r, size_t i) {
+  const table_row *row = table_row_at(r->t, i);
+  const char *text = table_row_text(r->t, row);
+  int verbatim;
+  long bad_field;
+  /* a quoted split is libcsv's; quote-free records give the same fields either way */
+  int reason = scan_split_validate(r->cfg, r->map, text, row->len, 1, &r->w, &verbatim, &bad_field);
+  (void)reason; /* LR_REASON_NONE: the same bytes passed these rules in scan */
+}
+
+int scan_rederive_unique(scan_rederiver *r, size_t i, size_t slot, lr_field *out) {
+  scan_rederive_values(r, i);
+  const lr_value *v = &r->w.vals[r->cfg->unique_fields[slot]];
+  *out = (lr_field){ v->str, v->present ? v->str_len : 0 };
+  return v->present;
+}
+
+lr_field scan_rederive_lead_id(scan_rederiver *r, size_t i) {
+  /* Only the one column is needed: the row was accepted, so its lead_id is present and
+   * valid, and the value is the trimmed field — no validation (rank re-derives many). */
+  const table_row *row = table_row_at(r->t, i);
+  const char *text = table_row_text(r->t, row);
+  const lr_field *fields;
+  size_t n;
+  int verbatim;
+  if (memchr(text, '"', row->len) == NULL) csvparse_plain(r->w.parser, text, row->len, &fields, &n, &verbatim);
+  else if (csvparse_record(r->w.parser, text, row->len, &fields, &n) != LR_OK) n = 0;
+  long col = r->map->field_col[r->cfg->plan->field[SCORE_LEAD_ID]];
+  if (col < 0 || (size_t)col >= n) return (lr_field){ "", 0 };
+  lr_field id = fields[col];
+  values_trim(&id.ptr, &id.len);
+  return id;
+}
+
+lr_field scan_rederive_dedupe_key(scan_rederiver *r, size_t i) {
+  scan_rederive_values(r, i);
+  const long email_field = r->cfg->plan->field[SCORE_EMAIL];
+  int email_ok = 0;
+  if (email_field >= 0 && r->w.vals[email_field].present) {
+    const lr_value *e = &r->w.vals[email_field];
+    lr_buf_reserve(&r->w.key, e->str_len + 1);
+    r->w.key.data[0] = 'e';
+    email_ok = values_email_normalize(e->str, e->str_len, r->w.key.data + 1);
+  }
+  if (!scan_dedupe_key(r->cfg->plan, r->w.vals, email_ok, &r->w)) r->w.key.len = 0;
+  return (lr_field){ r->w.key.data, r->w.key.len };
 }

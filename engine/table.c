@@ -1,26 +1,16 @@
-/* table.c — the lead table's storage: rows, input buffers and per-thread string arenas. */
+/* table.c — the lead table's storage: rows in chunks, unique-value hashes, input texts. */
 #include "table.h"
 
 #include <stdlib.h>
-#include <string.h>
+#include <xxhash.h>
 
 #include "lr_err.h"
 #include "reserve.h"
 
-#define ARENA_CHUNK_BYTES ((size_t)1 << 20)
-
-struct table_arena_chunk {
-  table_arena_chunk *next;
-  size_t used, cap;
-  char bytes[];
-};
-
 #define TABLE_N_CHUNKS (TABLE_MAX_ROWS / TABLE_CHUNK_ROWS + 1)
 
-table *table_new(int n_threads, size_t n_unique) {
+table *table_new(size_t n_unique) {
   table *t = lr_xcalloc(1, sizeof *t);
-  t->n_arenas = n_threads > 0 ? n_threads : 1;
-  t->arenas = lr_xcalloc((size_t)t->n_arenas, sizeof *t->arenas);
   t->n_unique = n_unique;
   t->row_chunks = lr_xcalloc(TABLE_N_CHUNKS, sizeof *t->row_chunks);
   if (n_unique > 0) t->unique_chunks = lr_xcalloc(TABLE_N_CHUNKS, sizeof *t->unique_chunks);
@@ -40,15 +30,6 @@ void table_free(table *t) {
   }
   free(t->row_chunks);
   free(t->unique_chunks);
-  for (int a = 0; a < t->n_arenas; a++) {
-    table_arena_chunk *c = t->arenas[a];
-    while (c != NULL) {
-      table_arena_chunk *next = c->next;
-      free(c);
-      c = next;
-    }
-  }
-  free(t->arenas);
   free(t);
 }
 
@@ -76,18 +57,7 @@ size_t table_grow(table *t, size_t n) {
   return first;
 }
 
-table_str table_intern(table *t, int thread, const char *s, size_t len) {
-  table_arena_chunk *c = t->arenas[thread];
-  if (c == NULL || c->cap - c->used < len) {
-    size_t cap = len > ARENA_CHUNK_BYTES ? len : ARENA_CHUNK_BYTES;
-    table_arena_chunk *fresh = lr_xmalloc(sizeof *fresh + cap);
-    fresh->next = c;
-    fresh->used = 0;
-    fresh->cap = cap;
-    t->arenas[thread] = c = fresh;
-  }
-  char *dst = c->bytes + c->used;
-  if (len > 0) memcpy(dst, s, len);
-  c->used += len;
-  return (table_str){ .ptr = dst, .len = (uint32_t)len };
+uint64_t table_hash(const char *s, size_t len) {
+  uint64_t h = XXH3_64bits(s, len);
+  return h != 0 ? h : 1;
 }

@@ -1,6 +1,7 @@
 /* dedupe.h — SPEC §5 duplicates over every accepted row (A33, A34).
  *
- * In: the lead table after unique_apply; accepted rows carry their dedupe key (or none).
+ * In: the lead table after unique_apply; accepted rows carry the hash of their dedupe key
+ * (or 0: none); rd re-derives the keys of rows whose hashes are equal.
  * Out: of the accepted rows sharing a key, the one with the latest created_at stays
  * ROW_ACCEPTED (tie: earliest in input order); the others become ROW_DUPLICATE with
  * dup_of = the kept row. Runs before ranked / disqualified are decided, so the duplicate
@@ -10,8 +11,9 @@
 #ifndef LR_DEDUPE_H
 #define LR_DEDUPE_H
 
+#include "scan.h"
 #include "table.h"
 
-void dedupe_apply(table *t);
+void dedupe_apply(table *t, scan_rederiver *rd);
 
 #endif

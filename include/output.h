@@ -24,9 +24,11 @@ typedef struct output_config {
   int n_threads;
 } output_config;
 
-/* Writes ranked, disqualified and duplicates (score). ranked: rank_rows' order. */
-int output_write_scored(const table *t, const scan_header *hdr, const uint32_t *ranked,
-                        size_t n_ranked, const output_config *cfg, lr_err *err) LR_MUST_CHECK;
+/* Writes ranked, disqualified and duplicates (score). ranked: rank_rows' order; scan: the
+ * scan's config, to re-derive the kept rows' lead_ids for duplicate_of. */
+int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
+                        const uint32_t *ranked, size_t n_ranked, const output_config *cfg,
+                        lr_err *err) LR_MUST_CHECK;
 
 /* Writes rejects.csv (score and validate). */
 int output_write_rejects(const table *t, const schema *s, const output_config *cfg,

@@ -8,9 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scan.h"
 #include "table.h"
 
-/* Row indexes of the ranked rows in rank order; caller frees with free(). */
-uint32_t *rank_rows(const table *t, size_t *n_out);
+/* Row indexes of the ranked rows in rank order; caller frees with free(). rd re-derives
+ * the lead_ids of rows with equal priorities. */
+uint32_t *rank_rows(const table *t, scan_rederiver *rd, size_t *n_out);
 
 #endif

@@ -28,11 +28,12 @@
 #include "table.h"
 
 typedef struct scan_config {
+  int n_threads;                /* threads of the scan (one inflates while the others parse) */
   const schema *schema;
   int dup_policy;               /* enum schema_dup_policy */
   const char *const *must_have; /* extra fields whose column must exist (NULL-terminated) */
   size_t max_record_bytes;
-  const long *unique_fields;    /* schema fields whose values are kept for uniqueness */
+  const long *unique_fields;    /* schema fields whose value hashes are kept for uniqueness */
   size_t n_unique;
   /* scoring: plan == NULL scans without scoring (validate) */
   const score_plan *plan;
@@ -60,5 +61,24 @@ void scan_header_release(scan_header *h);
  * with p and returns its fields (owned by p). LR_ERR_INPUT for no header or a bad one. */
 int scan_read_header(frame *f, csvparse *p, const char *source, const lr_field **names_out,
                      size_t *n_out, uint64_t *blank_lines_out, lr_err *err) LR_MUST_CHECK;
+
+/* Re-derives what the table keeps only as hashes, from an accepted row's raw text: the row
+ * is split and validated again exactly as scan did (so the bytes are the ones scan
+ * hashed). One per thread; valid while the table, config and header live. */
+typedef struct scan_rederiver scan_rederiver;
+
+/* Caller frees with scan_rederiver_free (accepts NULL). */
+scan_rederiver *scan_rederiver_new(const table *t, const scan_config *cfg, const scan_header *hdr);
+void scan_rederiver_free(scan_rederiver *r);
+
+/* The value of unique slot `slot` (scan_config.unique_fields[slot]) of row i into *out
+ * (owned by r, valid until its next call): 1 when present, 0 when absent. */
+int scan_rederive_unique(scan_rederiver *r, size_t i, size_t slot, lr_field *out);
+
+/* The trimmed lead_id of row i (score runs only). */
+lr_field scan_rederive_lead_id(scan_rederiver *r, size_t i);
+
+/* The SPEC §5 dedupe key of row i (the bytes table_row.dedupe_hash hashes). */
+lr_field scan_rederive_dedupe_key(scan_rederiver *r, size_t i);
 
 #endif

@@ -7,16 +7,18 @@
  * the ranked ones; output (output.h) writes each row from its raw text, which stays in
  * the input buffers owned by the table.
  *
- * Ownership: the table owns the input buffers (freed by table_free), the rows array and
- * the string arenas (lead_id, dedupe keys and unique values are copied there, since the
- * parsed fields they come from are transient). Rows are written by one thread each during
- * scan (a row belongs to the thread that scans it), then read-only except for `status`,
- * `reason`, `reason_field` and `dup_of`, which the sequential stages set.
+ * Compact on purpose (the table is most of the memory besides the input text): a row
+ * keeps hashes of its lead_id, dedupe key and unique values, never the strings. Hashes
+ * only group rows; wherever bytes must be compared (equal hashes, priority ties) or
+ * printed (duplicate_of), the stage re-derives them from the row's raw text
+ * (scan_rederive_*), which costs a re-parse of the few rows concerned.
  *
- * Rows and unique-value slots live in chunks of TABLE_CHUNK_ROWS under a directory that is
- * allocated whole at the start: table_grow hands out new rows (adding chunks) while workers
- * fill earlier ones, and nothing they hold ever moves. Reach them with table_row_at and
- * table_unique_at.
+ * Ownership: the table owns the input texts (freed by table_free) and the rows. Rows live
+ * in chunks of TABLE_CHUNK_ROWS under a directory allocated whole at the start:
+ * table_grow hands out new rows (adding chunks) while workers fill earlier ones, and
+ * nothing they hold ever moves. A row is written by the one thread that scans it, then
+ * read-only except for `status`, `reason`, `reason_field` and `dup_of`, which the
+ * sequential stages set.
  */
 #ifndef LR_TABLE_H
 #define LR_TABLE_H
@@ -33,12 +35,6 @@ enum row_status {
   ROW_DUPLICATE      /* dedupe: dup_of is the kept row */
 };
 
-/* A string copied into the table's arena. */
-typedef struct table_str {
-  const char *ptr;   /* NULL when absent */
-  uint32_t len;
-} table_str;
-
 /* What later stages need of a score_result (its component values stay in the scan
  * worker: keeping them would add 96 bytes to every row). */
 typedef struct table_score {
@@ -50,21 +46,24 @@ typedef struct table_score {
   unsigned char reasons[3];    /* enum model_component, best first */
 } table_score;
 
+#define TABLE_ID_PREFIX 16
+
 typedef struct table_row {
   uint64_t line;          /* first physical line in its input */
   size_t offset;          /* raw record text in the input buffer */
+  uint64_t dedupe_hash;   /* hash of the SPEC §5 key; 0: the row has no key */
+  unsigned char id_prefix[TABLE_ID_PREFIX]; /* lead_id's first bytes, zero-padded: orders
+                             priority ties without re-deriving (ids hold no NUL) */
+  table_score score;      /* accepted rows, when scoring */
   uint32_t len;           /* raw length (the framer's len) */
   uint32_t input;         /* input index */
-  unsigned char status;   /* enum row_status */
-  unsigned char verbatim; /* the raw text is what output would write for its fields */
-  unsigned char reason;   /* enum lr_reason when rejected */
-  int16_t reason_field;   /* schema field of a per-column reason, else -1 */
-  int32_t created;        /* created_at (days) when the schema has it */
-  table_str lead_id;      /* trimmed lead_id (score: rank tie-break, duplicate_of) */
-  table_str dedupe_key;   /* SPEC §5 key: kind byte ('e' or 'd') then the key bytes */
-  uint64_t dedupe_hash;   /* hash of dedupe_key (grouping only; equality is on bytes) */
   uint32_t dup_of;        /* ROW_DUPLICATE: index of the kept row */
-  table_score score;      /* accepted rows, when scoring */
+  int32_t created;        /* created_at (days) when scoring */
+  int16_t reason_field;   /* schema field of a per-column reason, else -1 */
+  unsigned char status;   /* enum row_status */
+  unsigned char reason;   /* enum lr_reason when rejected */
+  unsigned char verbatim; /* the raw text is what output would write for its fields */
+  unsigned char id_long;  /* the lead_id is longer than TABLE_ID_PREFIX bytes */
 } table_row;
 
 typedef struct table_input {
@@ -74,29 +73,25 @@ typedef struct table_input {
   size_t map_len;         /* 0: data is malloc'ed; else a reserved region of this size */
 } table_input;
 
-typedef struct table_arena_chunk table_arena_chunk;
-
 #define TABLE_CHUNK_SHIFT 16
 #define TABLE_CHUNK_ROWS ((size_t)1 << TABLE_CHUNK_SHIFT)
 
 typedef struct table {
   table_input *inputs;
   size_t n_inputs;
-  table_row **row_chunks;    /* directory: TABLE_MAX_ROWS / TABLE_CHUNK_ROWS entries */
+  table_row **row_chunks;   /* directory: TABLE_MAX_ROWS / TABLE_CHUNK_ROWS entries */
   size_t n_rows;
-  table_str **unique_chunks; /* per chunk: TABLE_CHUNK_ROWS * n_unique values of unique
-                                fields (validate's `unique` constraints and lead_id) */
+  uint64_t **unique_chunks; /* per chunk: TABLE_CHUNK_ROWS * n_unique hashes of the values
+                               of unique fields (lead_id, `unique` constraints); 0: absent */
   size_t n_unique;
   uint64_t blank_lines;
-  table_arena_chunk **arenas; /* one chain per thread */
-  int n_arenas;
 } table;
 
 /* Row indexes are 32-bit (sort keys, dup_of). */
 #define TABLE_MAX_ROWS ((size_t)UINT32_MAX)
 
-/* Caller frees with table_free. n_threads: the number of scan threads (one arena each). */
-table *table_new(int n_threads, size_t n_unique);
+/* Caller frees with table_free. n_unique: unique-value hashes kept per row. */
+table *table_new(size_t n_unique);
 void table_free(table *t);
 
 /* Registers an input before its text exists (streaming); returns its index. The text is
@@ -105,25 +100,25 @@ uint32_t table_add_input(table *t, const char *source);
 /* Takes ownership of the input's text: malloc'ed (map_len 0) or a reserved region. */
 void table_set_input_data(table *t, uint32_t input, char *data, size_t len, size_t map_len);
 
-/* Appends n zeroed rows (with unique value slots) and returns the index of the first, or
+/* Appends n zeroed rows (with unique hash slots) and returns the index of the first, or
  * SIZE_MAX when TABLE_MAX_ROWS would be exceeded. One thread at a time may call it (the
  * framer) while others fill rows handed out earlier. */
 size_t table_grow(table *t, size_t n);
 
-/* Copies s into thread `thread`'s arena (thread-safe per distinct thread). */
-table_str table_intern(table *t, int thread, const char *s, size_t len);
+/* The grouping hash of a value (never 0, which marks "absent"). */
+uint64_t table_hash(const char *s, size_t len);
 
 /* Row i (i < n_rows). */
 static inline table_row *table_row_at(const table *t, size_t i) {
   return &t->row_chunks[i >> TABLE_CHUNK_SHIFT][i & (TABLE_CHUNK_ROWS - 1)];
 }
 
-/* Row i's value slot for unique field number `slot`. */
-static inline table_str *table_unique_at(const table *t, size_t i, size_t slot) {
+/* Row i's hash slot for unique field number `slot`. */
+static inline uint64_t *table_unique_at(const table *t, size_t i, size_t slot) {
   return &t->unique_chunks[i >> TABLE_CHUNK_SHIFT][(i & (TABLE_CHUNK_ROWS - 1)) * t->n_unique + slot];
 }
 
-/* The raw record text of row i. */
+/* The raw record text of row r. */
 static inline const char *table_row_text(const table *t, const table_row *r) {
   return t->inputs[r->input].data + r->offset;
 }

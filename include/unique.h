@@ -14,10 +14,13 @@
 
 #include <stddef.h>
 
+#include "scan.h"
 #include "table.h"
 
-/* fields[u] is the schema field whose values scan kept in unique slot u; lead_id_field is
- * the schema field whose repeats are `duplicate_lead_id` (-1: none). */
-void unique_apply(table *t, const long *fields, size_t n_fields, long lead_id_field);
+/* fields[u] is the schema field whose value hashes scan kept in unique slot u;
+ * lead_id_field is the schema field whose repeats are `duplicate_lead_id` (-1: none). rd
+ * re-derives the values of rows whose hashes are equal. */
+void unique_apply(table *t, scan_rederiver *rd, const long *fields, size_t n_fields,
+                  long lead_id_field);
 
 #endif
