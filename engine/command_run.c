@@ -49,7 +49,7 @@ typedef struct run_state {
   scan_rederiver *rederiver;   /* for the sequential stages (unique, dedupe, rank) */
   uint32_t *ranked;
   size_t n_ranked;
-  long unique_fields[64];
+  long *unique_fields;          /* schema fields checked for uniqueness, lead_id last */
   size_t n_unique;
   summary_timing timings[RUN_MAX_TIMINGS];
   size_t n_timings;
@@ -102,7 +102,8 @@ static void run_unique_fields(run_state *r, int scoring) {
   const schema *s = r->leads_schema;
   long lead_id = schema_field_index(s, "lead_id");
   r->n_unique = 0;
-  for (size_t f = 0; f < s->n_fields && r->n_unique < 63; f++)
+  r->unique_fields = lr_xcalloc(s->n_fields + 1, sizeof *r->unique_fields);
+  for (size_t f = 0; f < s->n_fields; f++)
     if (s->fields[f].unique && (long)f != lead_id) r->unique_fields[r->n_unique++] = (long)f;
   if (lead_id >= 0 && (scoring || s->fields[lead_id].unique)) r->unique_fields[r->n_unique++] = lead_id;
 }
@@ -169,6 +170,7 @@ static int run_exit_status(const run_state *r) {
 }
 
 static void run_release(run_state *r) {
+  free(r->unique_fields);
   scan_rederiver_free(r->rederiver);
   free(r->ranked);
   scan_header_release(&r->header);

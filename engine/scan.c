@@ -498,9 +498,9 @@ static void scan_rederive_values(scan_rederiver *r, size_t i) {
   const char *text = table_row_text(r->t, row);
   int verbatim;
   long bad_field;
-  /* a quoted split is libcsv's; quote-free records give the same fields either way */
-  int reason = scan_split_validate(r->cfg, r->map, text, row->len, 1, &r->w, &verbatim, &bad_field);
-  (void)reason; /* LR_REASON_NONE: the same bytes passed these rules in scan */
+  /* The row was accepted, so the same bytes pass the same rules again: only the values
+   * matter. (libcsv splits quote-free records the same way csvparse_plain does.) */
+  (void)scan_split_validate(r->cfg, r->map, text, row->len, 1, &r->w, &verbatim, &bad_field);
 }
 
 int scan_rederive_unique(scan_rederiver *r, size_t i, size_t slot, lr_field *out) {
