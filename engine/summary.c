@@ -112,33 +112,60 @@ static void json_count_map(lr_buf *b, int indent, summary_map *m) {
   json_close(b, indent, '}', first);
 }
 
-static void summary_counts(lr_buf *b, const table *t, const schema *s, int scored) {
-  long long n_ranked = 0, n_disq = 0, n_dup = 0, n_rej = 0;
-  long long tiers[5] = { 0 };
-  summary_map seg = { 0 }, disq = { 0 }, reasons = { 0 }, rejects = { 0 };
-  char text[300];
+/* Rows counted by enum index (one pass, no string work per row); the string maps are
+ * built from the non-zero counters afterwards. Reject reasons are per (reason, field). */
+typedef struct summary_tally {
+  long long ranked, disq, dup, rej, tiers[5];
+  long long segment[SEG_COUNT], disqualify[DQ_COUNT], reason[MODEL_N_COMPONENTS];
+  long long *reject;  /* [reason * (n_fields + 1) + field + 1] */
+} summary_tally;
+
+static void summary_tally_rows(const table *t, size_t n_fields, summary_tally *c) {
   for (size_t i = 0; i < t->n_rows; i++) {
     const table_row *r = table_row_at(t, i);
     if (r->status == ROW_REJECTED) {
-      n_rej++;
-      output_reason_text(r, s, text, sizeof text);
-      summary_map_add(&rejects, text, 1);
+      c->rej++;
+      c->reject[(size_t)r->reason * (n_fields + 1) + (size_t)(r->reason_field + 1)]++;
     } else if (r->status == ROW_DUPLICATE) {
-      n_dup++;
-    } else if (scored) {
-      summary_map_add(&seg, score_segment_name(r->score.segment), 1);
+      c->dup++;
+    } else {
+      c->segment[r->score.segment]++;
       if (r->score.disqualify != DQ_NONE) {
-        n_disq++;
-        tiers[4]++;
-        summary_map_add(&disq, score_disqualify_name(r->score.disqualify), 1);
+        c->disq++;
+        c->tiers[4]++;
+        c->disqualify[r->score.disqualify]++;
       } else {
-        n_ranked++;
-        tiers[r->score.tier - 'A']++;
-        for (int k = 0; k < r->score.n_reasons; k++)
-          summary_map_add(&reasons, score_reason_label(r->score.reasons[k]), 1);
+        c->ranked++;
+        c->tiers[r->score.tier - 'A']++;
+        for (int k = 0; k < r->score.n_reasons; k++) c->reason[r->score.reasons[k]]++;
       }
     }
   }
+}
+
+static void summary_counts(lr_buf *b, const table *t, const schema *s, int scored) {
+  summary_tally c = { 0 };
+  size_t n_keys = (size_t)LR_REASON_COUNT * (s->n_fields + 1);
+  c.reject = lr_xcalloc(n_keys, sizeof *c.reject);
+  summary_tally_rows(t, s->n_fields, &c);
+  long long n_ranked = c.ranked, n_disq = c.disq, n_dup = c.dup, n_rej = c.rej;
+  long long *tiers = c.tiers;
+  summary_map seg = { 0 }, disq = { 0 }, reasons = { 0 }, rejects = { 0 };
+  for (int k = 0; k < SEG_COUNT; k++)
+    if (c.segment[k]) summary_map_add(&seg, score_segment_name(k), c.segment[k]);
+  for (int k = 1; k < DQ_COUNT; k++)
+    if (c.disqualify[k]) summary_map_add(&disq, score_disqualify_name(k), c.disqualify[k]);
+  for (int k = 0; k < MODEL_N_COMPONENTS; k++)
+    if (c.reason[k]) summary_map_add(&reasons, score_reason_label(k), c.reason[k]);
+  char text[300];
+  for (size_t k = 0; k < n_keys; k++) {
+    if (c.reject[k] == 0) continue;
+    table_row key = { .reason = (unsigned char)(k / (s->n_fields + 1)),
+                      .reason_field = (int16_t)((long)(k % (s->n_fields + 1)) - 1) };
+    output_reason_text(&key, s, text, sizeof text);
+    summary_map_add(&rejects, text, c.reject[k]);
+  }
+  free(c.reject);
   int first = 1;
   lr_buf_putc(b, '{');
   json_key(b, 2, "input_rows", &first);
