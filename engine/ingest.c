@@ -245,6 +245,9 @@ static int ingest_isal_deflate(void *state, const unsigned char *in, size_t in_l
   st->next_in = (uint8_t *)in;
   st->avail_in = (uint32_t)ingest_min(in_len, INGEST_CHUNK);
   for (;;) {
+    /* A stream's region already holds any valid output: no progress there is bad data
+     * (zlib then names it), not a lack of room. */
+    if (stalled && o->fixed) return INGEST_CORRUPT;
     if ((o->cap - 1 == o->len || stalled) && ingest_out_grow(o) != INGEST_OK) return INGEST_NOMEM;
     uint32_t avail = (uint32_t)ingest_out_room(o);
     uint32_t avail_in = st->avail_in;
@@ -297,10 +300,14 @@ static int ingest_member(ingest_inflater *inf, const unsigned char *gz, size_t n
   /* In a stream, readers may already hold what ISA-L published of this member: zlib
    * judges in a scratch buffer instead of rewriting those bytes. Valid deflate data
    * inflates the same in both, so zlib succeeding here would mean an ISA-L bug; its bytes
-   * are then used, past what was published. */
-  ingest_out scratch = { malloc(o->cap - start), 0, o->cap - start, 0, NULL };
+   * are then used, past what was published. The scratch buffer starts at what ISA-L
+   * produced and grows (not fixed): sized like the region (compressed size x 1033), a
+   * large corrupt input failed as "out of memory" instead of naming the fault. */
+  size_t scratch_cap = o->len - start + ((size_t)1 << 20);
+  ingest_out scratch = { malloc(scratch_cap), 0, scratch_cap, 0, NULL };
   if (scratch.data == NULL) return INGEST_NOMEM;
   status = ingest_member_run(ingest_zlib_deflate, &inf->z, gz, n, used_out, &scratch);
+  if (status == INGEST_OK && scratch.len > o->cap - 1 - start) status = INGEST_NOMEM;
   if (status == INGEST_OK && scratch.len > o->len - start) {
     memcpy(o->data + o->len, scratch.data + (o->len - start), scratch.len - (o->len - start));
     o->len = start + scratch.len;

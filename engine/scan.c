@@ -173,7 +173,8 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   }
   if (cfg->plan == NULL) return;
   const lr_value *id = &w->vals[cfg->plan->field[SCORE_LEAD_ID]];
-  memcpy(row->id_prefix, id->str, id->str_len < TABLE_ID_PREFIX ? id->str_len : TABLE_ID_PREFIX);
+  /* absent (a --schema may leave lead_id optional): str is NULL, the prefix stays empty */
+  if (id->present) memcpy(row->id_prefix, id->str, id->str_len < TABLE_ID_PREFIX ? id->str_len : TABLE_ID_PREFIX);
   row->id_long = id->str_len > TABLE_ID_PREFIX;
   row->created = w->vals[cfg->plan->field[SCORE_CREATED_AT]].date;
   score_result full;
@@ -511,9 +512,12 @@ int scan_rederive_unique(scan_rederiver *r, size_t i, size_t slot, lr_field *out
 }
 
 lr_field scan_rederive_lead_id(scan_rederiver *r, size_t i) {
-  /* Only the one column is needed: the row was accepted, so its lead_id is present and
+  /* Only the one column is needed: the row was accepted, so a non-empty lead_id is
    * valid, and the value is the trimmed field — no validation (rank re-derives many). */
   const table_row *row = table_row_at(r->t, i);
+  /* An empty prefix is an empty or absent lead_id (a missing-value token such as `n/a`
+   * under a --schema where it is optional): its text is no lead_id. */
+  if (!row->id_long && row->id_prefix[0] == '\0') return (lr_field){ "", 0 };
   const char *text = table_row_text(r->t, row);
   const lr_field *fields;
   size_t n;

@@ -120,7 +120,8 @@ typedef struct summary_tally {
   long long *reject;  /* [reason * (n_fields + 1) + field + 1] */
 } summary_tally;
 
-static void summary_tally_rows(const table *t, size_t n_fields, summary_tally *c) {
+/* Scores exist only when scoring (validate's accepted rows have none). */
+static void summary_tally_rows(const table *t, size_t n_fields, int scored, summary_tally *c) {
   for (size_t i = 0; i < t->n_rows; i++) {
     const table_row *r = table_row_at(t, i);
     if (r->status == ROW_REJECTED) {
@@ -128,7 +129,7 @@ static void summary_tally_rows(const table *t, size_t n_fields, summary_tally *c
       c->reject[(size_t)r->reason * (n_fields + 1) + (size_t)(r->reason_field + 1)]++;
     } else if (r->status == ROW_DUPLICATE) {
       c->dup++;
-    } else {
+    } else if (scored) {
       c->segment[r->score.segment]++;
       if (r->score.disqualify != DQ_NONE) {
         c->disq++;
@@ -147,7 +148,7 @@ static void summary_counts(lr_buf *b, const table *t, const schema *s, int score
   summary_tally c = { 0 };
   size_t n_keys = (size_t)LR_REASON_COUNT * (s->n_fields + 1);
   c.reject = lr_xcalloc(n_keys, sizeof *c.reject);
-  summary_tally_rows(t, s->n_fields, &c);
+  summary_tally_rows(t, s->n_fields, scored, &c);
   long long n_ranked = c.ranked, n_disq = c.disq, n_dup = c.dup, n_rej = c.rej;
   long long *tiers = c.tiers;
   summary_map seg = { 0 }, disq = { 0 }, reasons = { 0 }, rejects = { 0 };
