@@ -42,7 +42,7 @@ EMBEDDED   := schemas/leads.schema.json:embedded_leads_schema \
               schemas/deals.schema.json:embedded_deals_schema \
               schemas/model.default.json:embedded_model_default
 
-.PHONY: all deps test test-san unit demo sample bench clean help
+.PHONY: all deps test test-san unit demo sample bench clean help fuzz fuzz-replay
 
 all: $(BUILD)/leadrank
 
@@ -81,6 +81,7 @@ test: deps
 	@$(MAKE) --no-print-directory OPENMP=0 BUILD=build-noomp all
 	@echo "OPENMP=0 build against the golden cases:"
 	@python3 tests/run_tests.py --build build-noomp -k golden
+	@$(MAKE) --no-print-directory fuzz-replay
 	@LEADRANK_ZLIB_BIN=build-zlib/leadrank python3 tests/run_tests.py --build $(BUILD)
 
 # The same suite under AddressSanitizer and UBSan.
@@ -101,13 +102,53 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@python3 bench/run_bench.py --leadrank $(BUILD)/leadrank
 
+# Differential fuzzing of the CSV fast path (tests/fuzz/README.md). `make fuzz` builds each
+# target with clang's libFuzzer and runs it FUZZ_SECONDS seconds; new inputs go to
+# build-fuzz/corpus/, crashes to build-fuzz/crashes/ (copy them to tests/fuzz/regressions/).
+# Needs clang and libclang-rt-dev, which `make deps` does not install: only this target
+# uses them. `make fuzz-replay` (part of `make test`) replays the seeds and regressions
+# through the same checks with gcc and its sanitizers, in a few seconds, no clang needed.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR     := build-fuzz
+FUZZ_TARGETS := split frame
+FUZZ_CFLAGS  := -std=c11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+                -Wno-unknown-pragmas -ffp-contract=off -D_GNU_SOURCE -Iinclude \
+                -fno-omit-frame-pointer -fno-sanitize-recover=all
+FUZZ_SRC_split := engine/csvparse.c engine/csvw.c engine/row.c engine/lr_err.c
+FUZZ_SRC_frame := engine/csvparse.c engine/frame.c engine/row.c engine/lr_err.c
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzzcheck.h $(FUZZ_SRC_split) $(FUZZ_SRC_frame)
+	@mkdir -p $(FUZZ_DIR)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_SRC_$*) -lcsv -lz -lm
+
+$(FUZZ_DIR)/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/fuzz/fuzzcheck.h $(FUZZ_SRC_split) $(FUZZ_SRC_frame)
+	@mkdir -p $(FUZZ_DIR)
+	$(CC) $(FUZZ_CFLAGS) -fsanitize=address,undefined -o $@ $< tests/fuzz/replay_main.c $(FUZZ_SRC_$*) -lcsv -lz -lm
+
+fuzz: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes && \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s" && \
+	  $(FUZZ_DIR)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -dict=tests/fuzz/csv.dict -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_DIR)/crashes/$$t- \
+	    $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t || exit 1; \
+	done
+
+fuzz-replay: $(FUZZ_TARGETS:%=$(FUZZ_DIR)/replay_%)
+	@for t in $(FUZZ_TARGETS); do \
+	  printf 'fuzz_%s ' $$t; \
+	  $(FUZZ_DIR)/replay_$$t tests/fuzz/corpus/$$t tests/fuzz/regressions/$$t || exit 1; \
+	done
+
 clean:
-	rm -rf build build-san build-zlib build-noomp
+	rm -rf build build-san build-zlib build-noomp build-fuzz
 
 help:
 	@echo "make demo       install deps, build, generate a 100k-row sample, score it, show the top 10"
 	@echo "make test       install deps, build, run every test (unit + integration)"
 	@echo "make test-san   the same under AddressSanitizer + UBSan"
+	@echo "make fuzz       libFuzzer differential tests of the CSV fast path, FUZZ_SECONDS each (needs clang)"
 	@echo "make sample     generate bench/data/sample (leads, deals, truth file)"
 	@echo "make bench      benchmark harness (bench/results/latest.json)"
 	@echo "switches: OPENMP=0  ISAL=0|1  SAN=address,undefined  DEBUG=1"
