@@ -139,6 +139,36 @@ class OptionsTest(unittest.TestCase):
         self.assertEqual(ranked[0][7:], ["Record ID", "First Name", "Last Name", "Email", "Industry",
                                          "Create Date", "Associated Company", "Create Date"])
 
+    def test_salesforce_report_export(self):
+        """A Salesforce report export as written: label headers, a BOM, CRLF, no final
+        newline, ISO timestamps with offsets, `$` amounts with groups, split names, opt-out
+        flags (either column set means do_not_contact)."""
+        text = ("\ufeffLead ID,First Name,Last Name,Company / Account,Email,Industry,Annual Revenue,"
+                "Lead Source,Create Date,Last Activity,Email Opt Out,DoNotCall\r\n"
+                "00Q1,Ann,Lee,\"Acme, Inc.\",ann@acme.com,Retail,\"$1,250,000\",Referral,"
+                "2024-01-22T20:36:47.000+0000,2026-10-30,0,0\r\n"
+                "00Q2,Bo,Kim,Beta,bo@beta.com,RETAIL,$900,Web,2026-10-01T08:00:00.000+0000,,1,0\r\n"
+                "00Q3,Cy,Ng,Gamma,cy@gamma.com, retail ,\"$12,000\",Web,2026-10-02 09:10:11,,false,true\r\n"
+                "00Q4,Ann,Lee,\"Acme, Inc.\",ANN@ACME.COM,Retail,$5,Web,2023-05-05,,0,0")
+        path = os.path.join(self.dir, "sf.csv")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        schema = os.path.join(lrtest.SCHEMAS, "salesforce-leads.schema.json")
+        out = os.path.join(self.dir, "sf")
+        r = lrtest.run(["score", path, "--schema", schema, "--history", self.deals, "-o", out,
+                        "--as-of", lrtest.AS_OF])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        counts = lrtest.read_summary(out)["counts"]
+        self.assertEqual((counts["input_rows"], counts["rejected"], counts["duplicates"]), (4, 0, 1))
+        disq = {row[4]: row[0] for row in lrtest.read_csv(os.path.join(out, "disqualified.csv"))[1:]}
+        self.assertEqual(disq, {"00Q2": "do_not_contact", "00Q3": "do_not_contact"})
+        ranked = lrtest.read_csv(os.path.join(out, "ranked.csv"))
+        self.assertEqual(ranked[0][7], "Lead ID")              # headers as written, BOM dropped
+        self.assertEqual([row[7] for row in ranked[1:]], ["00Q1"])
+        self.assertIn("+approachable", ranked[1][6])            # Referral lead source
+        dups = lrtest.read_csv(os.path.join(out, "duplicates.csv"))[1:]
+        self.assertEqual([(row[0], row[1]) for row in dups], [("00Q1", "00Q4")])   # email, any case
+
 
 if __name__ == "__main__":
     unittest.main()
