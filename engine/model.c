@@ -12,7 +12,7 @@
  */
 #include "model.h"
 
-#include <errno.h>
+
 #include <jansson.h>
 #include <math.h>
 #include <stddef.h>
@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "embedded.h"
+#include "ingest.h"
 
 /* Name used in messages for the embedded defaults. */
 #define MODEL_DEFAULT_NAME "schemas/model.default.json"
@@ -220,30 +221,13 @@ int model_load_defaults(model *m, lr_err *err) {
 }
 
 int model_load_file(model *m, const char *path, lr_err *err) {
-  /* Read as bytes and parse from memory: the text is needed again for key positions. */
-  FILE *f = fopen(path, "rb");
-  char *text = NULL;
-  size_t len = 0, cap = 0;
-  int rc;
-  if (f == NULL)
-    return lr_err_set(err, LR_ERR_INPUT, "%s: cannot open model file: %s", path, strerror(errno));
-  for (;;) {
-    if (len == cap) {
-      cap = cap ? 2 * cap : 4096;
-      text = lr_xrealloc(text, cap);
-    }
-    size_t got = fread(text + len, 1, cap - len, f);
-    len += got;
-    if (got == 0) break;
-  }
-  if (ferror(f)) {
-    rc = lr_err_set(err, LR_ERR_INPUT, "%s: cannot read model file", path);
-    fclose(f);
-    free(text);
-    return rc;
-  }
-  fclose(f);
-  rc = model_apply_text(m, text, len, path, 0, err);
+  /* Parsed from memory: the text is needed again for key positions. */
+  unsigned char *text;
+  size_t len;
+  lr_err read_err;
+  if (ingest_read_raw(path, &text, &len, &read_err) != LR_OK)
+    return lr_err_set(err, LR_ERR_INPUT, "%s (--model)", read_err.msg);
+  int rc = model_apply_text(m, (const char *)text, len, path, 0, err);
   free(text);
   return rc;
 }

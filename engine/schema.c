@@ -13,13 +13,14 @@
  */
 #include "schema.h"
 
-#include <errno.h>
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ingest.h"
 #include "values.h"
 
 /* SPEC §2's missing-value tokens: the default of the schema-level missingValues. */
@@ -515,30 +516,14 @@ int schema_load_text(const char *text, size_t len, const char *name, schema **ou
 }
 
 int schema_load_file(const char *path, schema **out, lr_err *err) {
-  FILE *fp = fopen(path, "rb");
-  char *buf = NULL;
-  size_t len = 0, cap = 0;
-  int rc;
+  unsigned char *text;
+  size_t len;
+  lr_err read_err;
   *out = NULL;
-  if (fp == NULL)
-    return lr_err_set(err, LR_ERR_SCHEMA, "%s: cannot open schema: %s", path, strerror(errno));
-  for (;;) {
-    size_t got;
-    if (len == cap) {
-      cap = cap ? cap * 2 : 16384;
-      buf = lr_xrealloc(buf, cap);
-    }
-    got = fread(buf + len, 1, cap - len, fp);
-    len += got;
-    if (got == 0) break;
-  }
-  if (ferror(fp)) {
-    rc = lr_err_set(err, LR_ERR_SCHEMA, "%s: cannot read schema: %s", path, strerror(errno));
-  } else {
-    rc = schema_load_text(buf, len, path, out, err);
-  }
-  fclose(fp);
-  free(buf);
+  if (ingest_read_raw(path, &text, &len, &read_err) != LR_OK)
+    return lr_err_set(err, LR_ERR_SCHEMA, "%s (--schema)", read_err.msg);
+  int rc = schema_load_text((const char *)text, len, path, out, err);
+  free(text);
   return rc;
 }
 

@@ -242,7 +242,7 @@ static void test_load_errors(void) {
               "t.json:1:51: missingValues must hold strings (without NUL)");
   lr_err_clear(&err);
   TEST_EQ_INT(schema_load_file("tests/unit/no-such-schema.json", &s, &err), LR_ERR_SCHEMA);
-  TEST_EQ_STR(err.msg, "tests/unit/no-such-schema.json: cannot open schema: No such file or directory");
+  TEST_EQ_STR(err.msg, "tests/unit/no-such-schema.json: cannot read: No such file or directory (--schema)");
 }
 
 static void test_load_options(void) {
