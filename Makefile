@@ -99,6 +99,7 @@ demo: deps
 	@sh scripts/demo.sh $(BUILD)/leadrank bench/data/sample
 
 bench: deps
+	@bash scripts/install-deps.sh --bench
 	@$(MAKE) --no-print-directory all
 	@python3 bench/run_bench.py --leadrank $(BUILD)/leadrank
 

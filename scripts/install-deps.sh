@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs the Debian packages leadrank needs to build, test and benchmark, and nothing
-# that is already there. Safe to run again; run as root (or with sudo available).
+# Installs the Debian packages leadrank needs to build and test (and, with --bench, to
+# benchmark), and nothing that is already there. Safe to run again; run as root (or with
+# sudo available).
+#   scripts/install-deps.sh           what `make test` and `make demo` need
+#   scripts/install-deps.sh --bench   also gnuplot-nox (the bench chart) and isal (the
+#                                     `igzip -dc` floor); node/npm are never installed
+#                                     here: the DuckDB peer is optional
 set -euo pipefail
 
 # Each entry: a file or command whose presence proves the package is installed, and the
-# package that provides it. gnuplot-nox (the bench chart) and isal (the `igzip -dc` floor)
-# are for `make bench` only; node/npm are not installed here: the DuckDB peer is optional.
+# package that provides it.
 needs=(
   "/usr/include/csv.h libcsv-dev"
   "/usr/include/zlib.h zlib1g-dev"
@@ -19,9 +23,10 @@ needs=(
   "/usr/bin/make make"
   "/usr/bin/pkg-config pkg-config"
   "/usr/bin/gzip gzip"
-  "/usr/bin/gnuplot gnuplot-nox"
-  "/usr/bin/igzip isal"
 )
+if [ "${1:-}" = "--bench" ]; then
+  needs+=("/usr/bin/gnuplot gnuplot-nox" "/usr/bin/igzip isal")
+fi
 
 missing=()
 for entry in "${needs[@]}"; do
