@@ -47,6 +47,7 @@ typedef struct run_state {
   scan_config scan;            /* kept after the scan: re-deriving values needs it */
   scan_header header;
   scan_rederiver *rederiver;   /* for the sequential stages (unique, dedupe, rank) */
+  output_pending pending;      /* finished outputs, published together at the end */
   uint32_t *ranked;
   size_t n_ranked;
   long *unique_fields;          /* schema fields checked for uniqueness, lead_id last */
@@ -170,6 +171,7 @@ static int run_exit_status(const run_state *r) {
 }
 
 static void run_release(run_state *r) {
+  output_pending_abort(&r->pending); /* anything not published (a failed run) */
   free(r->unique_fields);
   scan_rederiver_free(r->rederiver);
   free(r->ranked);
@@ -202,7 +204,7 @@ static int run_score_steps(run_state *r, lr_err *err) {
   r->ranked = rank_rows(r->table, r->rederiver, &r->n_ranked);
   run_mark(r, "dedupe_rank");
   if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
-  output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads };
+  output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads, &r->pending };
   if ((rc = output_write_scored(r->table, &r->header, &r->scan, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
   if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
   run_mark(r, "write");
@@ -211,7 +213,9 @@ static int run_score_steps(run_state *r, lr_err *err) {
     .timings = r->timings, .n_timings = r->n_timings, .history = r->history,
     .history_source = r->history_source, .history_cache = r->history_cache, .deals = o->history, .n_deals = o->n_history,
   };
-  return summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, err);
+  if ((rc = summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
+    return rc;
+  return output_pending_publish(&r->pending, err);
 }
 
 int command_score(const cli_opts *o, int *exit_out, lr_err *err) {
@@ -235,14 +239,16 @@ static int run_validate_steps(run_state *r, lr_err *err) {
          (unsigned long long)r->table->blank_lines);
   if (o->outdir == NULL) return LR_OK;
   if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
-  output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads };
+  output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads, &r->pending };
   if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
   run_mark(r, "write");
   summary_info info = {
     .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
     .timings = r->timings, .n_timings = r->n_timings,
   };
-  return summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, err);
+  if ((rc = summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
+    return rc;
+  return output_pending_publish(&r->pending, err);
 }
 
 int command_validate(const cli_opts *o, int *exit_out, lr_err *err) {

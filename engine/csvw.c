@@ -455,9 +455,8 @@ static int csvw_sync_dir(const char *dir) {
   return e;
 }
 
-int csvw_commit(csvw *w, lr_err *err) {
+int csvw_finish(csvw *w, lr_err *err) {
   char errbuf[128];
-  int rc = LR_OK;
 
   /* The rest of the data; a gzip file always holds at least one (maybe empty) member. */
   if (w->gzip) {
@@ -470,13 +469,19 @@ int csvw_commit(csvw *w, lr_err *err) {
   /* close can report a deferred write error (NFS, quotas): it counts like any other. */
   if (close(w->fd) != 0) csvw_keep_error(w, "close", errno);
   w->fd = -1;
-  if (w->err_errno == 0 && rename(w->tmp_path, w->final_path) != 0) {
-    csvw_keep_error(w, "rename", errno);
-  }
-  if (w->err_errno != 0) {
-    unlink(w->tmp_path);
-    rc = lr_err_set(err, LR_ERR_OUTPUT, "%s: cannot %s %s: %s", w->final_path, w->err_what,
+  if (w->err_errno == 0) return LR_OK;
+  return lr_err_set(err, LR_ERR_OUTPUT, "%s: cannot %s %s: %s", w->final_path, w->err_what,
                     w->tmp_path, csvw_strerror(w->err_errno, errbuf, sizeof errbuf));
+}
+
+int csvw_publish(csvw *w, lr_err *err) {
+  char errbuf[128];
+  int rc = LR_OK;
+  if (rename(w->tmp_path, w->final_path) != 0) {
+    int e = errno;
+    unlink(w->tmp_path);
+    rc = lr_err_set(err, LR_ERR_OUTPUT, "%s: cannot rename %s: %s", w->final_path, w->tmp_path,
+                    csvw_strerror(e, errbuf, sizeof errbuf));
   } else if (w->do_fsync) {
     int e = csvw_sync_dir(w->dir_path);
     if (e != 0) {
@@ -488,6 +493,15 @@ int csvw_commit(csvw *w, lr_err *err) {
   return rc;
 }
 
+int csvw_commit(csvw *w, lr_err *err) {
+  int rc = csvw_finish(w, err);
+  if (rc != LR_OK) {
+    csvw_abort(w);
+    return rc;
+  }
+  return csvw_publish(w, err);
+}
+
 void csvw_abort(csvw *w) {
   if (w == NULL) return;
   if (w->fd >= 0) close(w->fd); /* the file is discarded: its close status is moot */
@@ -495,11 +509,3 @@ void csvw_abort(csvw *w) {
   csvw_free(w);
 }
 
-int csvw_write_file(const char *final_path, const char *s, size_t len, int do_fsync,
-                    lr_err *err) {
-  csvw *w;
-  int rc = csvw_open(final_path, 0, do_fsync, &w, err);
-  if (rc != LR_OK) return rc;
-  csvw_write(w, s, len);
-  return csvw_commit(w, err);
-}

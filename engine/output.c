@@ -213,7 +213,34 @@ static int output_write_file(const char *outdir, const char *name, const output_
   }
   free(bufs);
   free(workers);
-  return csvw_commit(w, err);
+  return output_pending_add(cfg->pending, w, err);
+}
+
+int output_pending_add(output_pending *p, csvw *w, lr_err *err) {
+  int rc = csvw_finish(w, err);
+  if (rc == LR_OK && p->n == OUTPUT_MAX_PENDING)
+    rc = lr_err_set(err, LR_ERR_OUTPUT, "too many output files pending");
+  if (rc != LR_OK) {
+    csvw_abort(w);
+    return rc;
+  }
+  p->files[p->n++] = w;
+  return LR_OK;
+}
+
+int output_pending_publish(output_pending *p, lr_err *err) {
+  int rc = LR_OK;
+  for (size_t i = 0; i < p->n; i++) {
+    if (rc == LR_OK) rc = csvw_publish(p->files[i], err);
+    else csvw_abort(p->files[i]);
+  }
+  p->n = 0;
+  return rc;
+}
+
+void output_pending_abort(output_pending *p) {
+  for (size_t i = 0; i < p->n; i++) csvw_abort(p->files[i]);
+  p->n = 0;
 }
 
 /* The header line: prefix columns, then the input header names re-quoted. */

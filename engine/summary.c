@@ -258,7 +258,7 @@ static void summary_history(lr_buf *b, const summary_info *info) {
 }
 
 int summary_write(const char *outdir, const table *t, const schema *s, const summary_info *info,
-                  int do_fsync, lr_err *err) {
+                  int do_fsync, output_pending *pending, lr_err *err) {
   lr_buf b = { 0 };
   int first = 1;
   lr_buf_putc(&b, '{');
@@ -291,7 +291,12 @@ int summary_write(const char *outdir, const table *t, const schema *s, const sum
   lr_buf_putc(&b, '\n');
   char path[4096];
   snprintf(path, sizeof path, "%s/summary.json", outdir);
-  int rc = csvw_write_file(path, b.data, b.len, do_fsync, err);
+  csvw *w;
+  int rc = csvw_open(path, 0, do_fsync, &w, err);
+  if (rc == LR_OK) {
+    csvw_write(w, b.data, b.len);
+    rc = output_pending_add(pending, w, err);
+  }
   lr_buf_release(&b);
   return rc;
 }

@@ -17,7 +17,8 @@
  * A writer keeps its first error and reports it at commit.
  *
  * Call order: csvw_open → [csvw_set_threads] → csvw_write … → csvw_commit or csvw_abort
- * (both free the csvw). One calling thread per csvw. Compression opens its own OpenMP
+ * (both free the csvw); or, to publish several files together, csvw_finish on each, then
+ * csvw_publish on each (csvw_abort on each if any finish failed). One calling thread per csvw. Compression opens its own OpenMP
  * region, so call csvw_write outside the caller's parallel regions to get its threads
  * (inside one it runs on the calling thread alone, with the same bytes).
  */
@@ -73,8 +74,15 @@ int csvw_open(const char *final_path, int gzip, int do_fsync, csvw **out,
 void csvw_set_threads(csvw *w, int n_threads);
 /* Appends bytes (already formatted CSV). Errors are kept for csvw_commit. */
 void csvw_write(csvw *w, const char *s, size_t len);
-/* Flushes, finishes gzip, checks every close, renames into place; frees w. */
+/* Flushes, finishes gzip, checks every close, renames into place; frees w. The same as
+ * csvw_finish then csvw_publish (csvw_abort on a failed finish). */
 int csvw_commit(csvw *w, lr_err *err) LR_MUST_CHECK;
+/* Flushes, finishes gzip, fsyncs (with do_fsync) and closes, but keeps the file under its
+ * temporary name: a run publishes all its outputs only when every one is complete. On
+ * failure the caller still owns w and releases it with csvw_abort. */
+int csvw_finish(csvw *w, lr_err *err) LR_MUST_CHECK;
+/* Renames a finished file into place (and fsyncs the directory with do_fsync); frees w. */
+int csvw_publish(csvw *w, lr_err *err) LR_MUST_CHECK;
 /* Removes the temporary file; frees w. Accepts NULL. */
 void csvw_abort(csvw *w);
 
@@ -82,9 +90,5 @@ void csvw_abort(csvw *w);
  * buf; returns its length as snprintf does (buf may be NULL with buf_len 0). main uses it
  * to remove temporaries when a signal ends the run. */
 int csvw_temp_path(const char *final_path, long pid, char *buf, size_t buf_len);
-
-/* Writes a whole small file (summary.json) atomically the same way. */
-int csvw_write_file(const char *final_path, const char *s, size_t len, int do_fsync,
-                    lr_err *err) LR_MUST_CHECK;
 
 #endif

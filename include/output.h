@@ -4,7 +4,8 @@
  * (input order = (input, line) order). Input columns are re-split from each row's raw text
  * with libcsv and re-quoted by the csvw rule, so the table keeps no parsed fields. Rows are
  * formatted in parallel, block by block, into per-thread buffers and written in order by
- * one writer; every file appears only when complete (csvw).
+ * one writer. Files are finished under temporary names and published together by the
+ * caller (output_pending), so a run's outputs appear all at once or not at all.
  */
 #ifndef LR_OUTPUT_H
 #define LR_OUTPUT_H
@@ -12,16 +13,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csvw.h"
 #include "lr_err.h"
 #include "scan.h"
 #include "schema.h"
 #include "table.h"
+
+/* Output files written completely but not yet published (csvw_finish'ed). A run publishes
+ * them together at its end, in the order added (summary.json last), so a failure part-way
+ * never leaves new files beside old ones; on failure they are all discarded. */
+#define OUTPUT_MAX_PENDING 8
+
+typedef struct output_pending {
+  csvw *files[OUTPUT_MAX_PENDING];
+  size_t n;
+} output_pending;
+
+/* Finishes w and adds it to p; on failure w is discarded. */
+int output_pending_add(output_pending *p, csvw *w, lr_err *err) LR_MUST_CHECK;
+/* Renames every pending file into place, in order; after a failure the rest are discarded. */
+int output_pending_publish(output_pending *p, lr_err *err) LR_MUST_CHECK;
+/* Discards every pending file (their temporaries are removed). */
+void output_pending_abort(output_pending *p);
 
 typedef struct output_config {
   const char *outdir;
   int gzip;      /* NAME.csv.gz instead of NAME.csv */
   int do_fsync;  /* --fsync */
   int n_threads;
+  output_pending *pending;  /* where the finished files go */
 } output_config;
 
 /* Writes ranked, disqualified and duplicates (score). ranked: rank_rows' order; scan: the

@@ -13,6 +13,7 @@
 
 #include "history.h"
 #include "lr_err.h"
+#include "output.h"
 #include "schema.h"
 #include "table.h"
 
@@ -36,9 +37,10 @@ typedef struct summary_info {
   size_t n_deals;
 } summary_info;
 
-/* Writes OUTDIR/summary.json atomically. */
+/* Writes OUTDIR/summary.json under its temporary name and adds it to `pending` (published
+ * with the run's other outputs, last). */
 int summary_write(const char *outdir, const table *t, const schema *s, const summary_info *info,
-                  int do_fsync, lr_err *err) LR_MUST_CHECK;
+                  int do_fsync, output_pending *pending, lr_err *err) LR_MUST_CHECK;
 
 /* Shortest "%.{p}g" that reads back as x (JSON has no inf/nan: those are written null). */
 void summary_format_double(double x, char *buf, size_t buf_len);

@@ -2,7 +2,7 @@
  * (visible only after commit, nothing left after abort or a failed open), the gzip member
  * layout (fixed 4 MiB uncompressed members, MTIME 0, XFL 4, OS 255, independent of write
  * splits and of the number of compressing threads, csvw_set_threads) and
- * csvw_write_file. Files go to a fresh mkdtemp directory. Build it with and without
+ * csvw_finish / csvw_publish. Files go to a fresh mkdtemp directory. Build it with and without
  * -fopenmp: with it the members of a batch really are compressed on several threads. */
 #include <dirent.h>
 #include <signal.h>
@@ -467,11 +467,20 @@ static void test_gzip_member_pure(void) {
   free(data);
 }
 
+/* Writes s with fsync on (the directory is fsynced too) and commits. */
+static int write_whole(const char *final, const char *s, size_t len, lr_err *err) {
+  csvw *w;
+  int rc = csvw_open(final, 0, 1, &w, err);
+  if (rc != LR_OK) return rc;
+  csvw_write(w, s, len);
+  return csvw_commit(w, err);
+}
+
 static void test_write_file(void) {
   const char *final = path_in("summary.json");
   lr_err err;
   lr_err_clear(&err);
-  TEST_EQ_INT(csvw_write_file(final, "{\"a\":1}\n", 8, 1, &err), LR_OK);
+  TEST_EQ_INT(write_whole(final, "{\"a\":1}\n", 8, &err), LR_OK);
   size_t len;
   char *data = slurp(final, &len);
   TEST_CHECK(len == 8 && memcmp(data, "{\"a\":1}\n", 8) == 0);
@@ -483,12 +492,33 @@ static void test_write_file(void) {
   char cwd[512];
   TEST_CHECK(getcwd(cwd, sizeof cwd) != NULL);
   TEST_EQ_INT(chdir(tmpdir), 0);
-  TEST_EQ_INT(csvw_write_file("rel.txt", "r\n", 2, 1, &err), LR_OK);
+  TEST_EQ_INT(write_whole("rel.txt", "r\n", 2, &err), LR_OK);
   TEST_CHECK(exists("rel.txt"));
   unlink("rel.txt");
   TEST_EQ_INT(chdir(cwd), 0);
 }
 
+/* finish keeps the file under its temporary name; publish renames it; abort after finish
+ * removes the temporary. */
+static void test_finish_publish(void) {
+  const char *a = path_in("a.csv"), *b = path_in("b.csv");
+  lr_err err;
+  csvw *wa, *wb;
+  TEST_EQ_INT(csvw_open(a, 0, 0, &wa, &err), LR_OK);
+  TEST_EQ_INT(csvw_open(b, 0, 0, &wb, &err), LR_OK);
+  csvw_write(wa, "x\n", 2);
+  csvw_write(wb, "y\n", 2);
+  TEST_EQ_INT(csvw_finish(wa, &err), LR_OK);
+  TEST_EQ_INT(csvw_finish(wb, &err), LR_OK);
+  TEST_CHECK(!exists(a) && !exists(b));
+  TEST_EQ_INT(count_entries(), 2);      /* the two temporaries */
+  TEST_EQ_INT(csvw_publish(wa, &err), LR_OK);
+  TEST_CHECK(exists(a));
+  csvw_abort(wb);
+  TEST_CHECK(!exists(b));
+  TEST_EQ_INT(count_entries(), 1);      /* only a.csv */
+  unlink(a);
+}
 
 /* csvw_fields_equal_raw: true exactly when joining the re-quoted fields gives raw. */
 static void test_fields_equal_raw(void) {
@@ -526,6 +556,7 @@ int main(void) {
   test_gzip_threads();
   test_gzip_member_pure();
   test_write_file();
+  test_finish_publish();
   TEST_EQ_INT(count_entries(), 0);
   rmdir(tmpdir);
   return TEST_REPORT();
