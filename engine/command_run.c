@@ -204,6 +204,7 @@ static int run_score_steps(run_state *r, lr_err *err) {
   r->ranked = rank_rows(r->table, r->rederiver, &r->n_ranked);
   run_mark(r, "dedupe_rank");
   if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
+  output_remove_stale_temps(o->outdir);
   output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads, &r->pending };
   if ((rc = output_write_scored(r->table, &r->header, &r->scan, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
   if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
@@ -239,6 +240,7 @@ static int run_validate_steps(run_state *r, lr_err *err) {
          (unsigned long long)r->table->blank_lines);
   if (o->outdir == NULL) return LR_OK;
   if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
+  output_remove_stale_temps(o->outdir);
   output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads, &r->pending };
   if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
   run_mark(r, "write");

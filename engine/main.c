@@ -7,7 +7,7 @@
 
 #include "cli.h"
 #include "commands.h"
-#include "csvw.h"
+#include "output.h"
 #include "ingest.h"
 
 #define LEADRANK_VERSION "0.1.0"
@@ -26,17 +26,8 @@ static void main_on_signal(int sig) {
 /* SIGINT / SIGTERM: remove half-written outputs (finished ones stay: they were renamed
  * into place complete) and exit 130 / 143. */
 static void main_install_signals(const char *outdir) {
-  static const char *const names[] = { "ranked.csv", "disqualified.csv", "duplicates.csv",
-                                       "rejects.csv", "ranked.csv.gz", "disqualified.csv.gz",
-                                       "duplicates.csv.gz", "rejects.csv.gz", "summary.json" };
-  if (outdir != NULL) {
-    for (size_t i = 0; i < sizeof names / sizeof names[0] && main_n_temps < MAIN_MAX_TEMPS; i++) {
-      char final_path[4096];
-      snprintf(final_path, sizeof final_path, "%s/%s", outdir, names[i]);
-      csvw_temp_path(final_path, (long)getpid(), main_temps[main_n_temps], sizeof main_temps[0]);
-      main_n_temps++;
-    }
-  }
+  if (outdir != NULL)
+    main_n_temps = (int)output_temp_paths(outdir, (long)getpid(), main_temps, MAIN_MAX_TEMPS);
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = main_on_signal;

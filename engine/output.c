@@ -2,7 +2,11 @@
  * per-thread buffers, one ordered writer per file. */
 #include "output.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,4 +311,49 @@ int output_write_rejects(const table *t, const schema *s, const output_config *c
                              output_format_reject, err);
   free(rows);
   return rc;
+}
+
+/* The output names whose temporaries a run may leave (csvw_temp_path's scheme). */
+static const char *const output_names[] = { "ranked.csv", "disqualified.csv", "duplicates.csv",
+                                            "rejects.csv", "ranked.csv.gz", "disqualified.csv.gz",
+                                            "duplicates.csv.gz", "rejects.csv.gz", "summary.json" };
+
+/* The PID of a temporary's name ".NAME.tmp-PID" for one of output_names, or 0. */
+static long output_temp_pid(const char *entry) {
+  for (size_t i = 0; i < sizeof output_names / sizeof output_names[0]; i++) {
+    size_t n = strlen(output_names[i]);
+    if (entry[0] != '.' || strncmp(entry + 1, output_names[i], n) != 0 ||
+        strncmp(entry + 1 + n, ".tmp-", 5) != 0)
+      continue;
+    const char *digits = entry + 1 + n + 5;
+    char *end;
+    long pid = strtol(digits, &end, 10);
+    if (end != digits && *end == '\0' && pid > 0) return pid;
+  }
+  return 0;
+}
+
+void output_remove_stale_temps(const char *outdir) {
+  DIR *d = opendir(outdir);
+  if (d == NULL) return;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    long pid = output_temp_pid(e->d_name);
+    if (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", outdir, e->d_name);
+    if (unlink(path) == 0)
+      fprintf(stderr, "leadrank: warning: removed %s, left by a run that no longer exists\n", path);
+  }
+  closedir(d);
+}
+
+size_t output_temp_paths(const char *outdir, long pid, char (*paths)[4096], size_t max) {
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof output_names / sizeof output_names[0] && n < max; i++) {
+    char final_path[4096];
+    snprintf(final_path, sizeof final_path, "%s/%s", outdir, output_names[i]);
+    csvw_temp_path(final_path, pid, paths[n++], sizeof paths[0]);
+  }
+  return n;
 }

@@ -36,6 +36,15 @@ int output_pending_publish(output_pending *p, lr_err *err) LR_MUST_CHECK;
 /* Discards every pending file (their temporaries are removed). */
 void output_pending_abort(output_pending *p);
 
+/* Removes temporaries of leadrank's output names in outdir (DIR/.NAME.tmp-PID) whose PID
+ * is no longer running: what a run killed by SIGKILL or a crash left behind. A warning
+ * names each one. Temporaries of live processes are left alone. */
+void output_remove_stale_temps(const char *outdir);
+
+/* This process's temporary paths of every output name in outdir, into paths[0, max): what
+ * a signal handler removes. Returns how many were written. */
+size_t output_temp_paths(const char *outdir, long pid, char (*paths)[4096], size_t max);
+
 typedef struct output_config {
   const char *outdir;
   int gzip;      /* NAME.csv.gz instead of NAME.csv */

@@ -54,6 +54,30 @@ class PublishTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn(b"R-new", lrtest.read_bytes(os.path.join(out, "ranked.csv")))
 
+    def test_stale_temporaries_of_dead_runs_are_removed(self):
+        """A run killed with SIGKILL cannot clean up: the next run into the same OUTDIR
+        removes temporaries whose process is gone (with a warning), not live ones."""
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "deals.csv"), "w") as f:
+                f.write(DEALS)
+            out = os.path.join(d, "out")
+            os.makedirs(out)
+            gone = subprocess.Popen(["true"])
+            gone.wait()                                   # a PID that no longer runs
+            stale = os.path.join(out, f".ranked.csv.tmp-{gone.pid}")
+            live = os.path.join(out, f".summary.json.tmp-{os.getpid()}")
+            other = os.path.join(out, f".notes.txt.tmp-{gone.pid}")   # not a leadrank output
+            for p in (stale, live, other):
+                with open(p, "w") as f:
+                    f.write("half\n")
+            r = self.run_score(d, leads(3, "x"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertFalse(os.path.exists(stale))
+            self.assertIn("removed", r.stderr)
+            self.assertIn(os.path.basename(stale), r.stderr)
+            self.assertTrue(os.path.exists(live))
+            self.assertTrue(os.path.exists(other))
+
 
 if __name__ == "__main__":
     unittest.main()
