@@ -18,6 +18,7 @@
 
 #define OUTPUT_BLOCK_ROWS 16384
 #define REJECT_RAW_MAX 4096
+#define OUTPUT_PREFETCH_AHEAD 8
 
 typedef struct output_ctx {
   const table *t;
@@ -206,7 +207,15 @@ static int output_write_file(const char *outdir, const char *name, const output_
     for (int k = 0; k < n_slices; k++) {
       size_t a = start + (size_t)k * per, b = a + per < end ? a + per : end;
       bufs[k].len = 0;
-      for (size_t i = a; i < b; i++) format(ctx, i, &workers[k], &bufs[k]);
+      for (size_t i = a; i < b; i++) {
+        /* Rows come in file order (rank order for ranked.csv), scattered over the row
+         * table and the input text: fetch the row a few steps ahead, its text nearer. */
+        if (i + 2 * OUTPUT_PREFETCH_AHEAD < b)
+          __builtin_prefetch(table_row_at(ctx->t, ctx->rows[i + 2 * OUTPUT_PREFETCH_AHEAD]));
+        if (i + OUTPUT_PREFETCH_AHEAD < b)
+          __builtin_prefetch(table_row_text(ctx->t, table_row_at(ctx->t, ctx->rows[i + OUTPUT_PREFETCH_AHEAD])));
+        format(ctx, i, &workers[k], &bufs[k]);
+      }
     }
     for (int k = 0; k < n_slices; k++) csvw_write(w, bufs[k].data, bufs[k].len);
   }
