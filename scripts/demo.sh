@@ -22,6 +22,13 @@ c = s["counts"]
 print(f"\ninput_rows {c['input_rows']}: ranked {c['ranked']}, disqualified {c['disqualified']}, "
       f"duplicates {c['duplicates']}, rejected {c['rejected']} (blank lines {c['blank_lines']})")
 print("tiers: " + "  ".join(f"{k} {v}" for k, v in c["by_tier"].items()))
+with open(f"{out}/ranked.csv", newline="", encoding="utf-8") as f:
+    priorities = sorted(float(r["priority"]) for r in csv.DictReader(f))
+if priorities:
+    q = lambda p: priorities[min(len(priorities) - 1, int(p * len(priorities)))]
+    top = sum(1 for x in priorities if x == priorities[-1])
+    print(f"priority of ranked leads: p10 {q(0.1):.1f}, median {q(0.5):.1f}, p90 {q(0.9):.1f}; "
+          f"{top} share the top score {priorities[-1]:.1f} (ties go by lead_id)")
 print(f"\nTop 10 of {out}/ranked.csv:")
 with open(f"{out}/ranked.csv", newline="", encoding="utf-8") as f:
     rows = csv.DictReader(f)
