@@ -512,23 +512,6 @@ int ingest_read_raw(const char *path, unsigned char **raw_out, size_t *len_out, 
   return LR_OK;
 }
 
-int ingest_read_all(const char *path, char **data_out, size_t *len_out, lr_err *err) {
-  unsigned char *raw;
-  size_t raw_len;
-
-  *data_out = NULL;
-  *len_out = 0;
-  int rc = ingest_read_raw(path, &raw, &raw_len, err);
-  if (rc != LR_OK) return rc;
-  if (raw_len >= 2 && raw[0] == 0x1f && raw[1] == 0x8b) {
-    rc = ingest_inflate_buffer(path, raw, raw_len, data_out, len_out, err);
-    free(raw);
-    return rc;
-  }
-  *data_out = (char *)raw;
-  *len_out = raw_len;
-  return LR_OK;
-}
 
 /* ---- streaming (ingest.h: ingest_stream_*) --------------------------------------- */
 

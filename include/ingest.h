@@ -1,6 +1,7 @@
 /* ingest.h — bytes in: opens an INPUT (a path or `-` for standard input), detects gzip by
- * its magic bytes (1f 8b), inflates every member, and hands back the whole decompressed
- * text.
+ * its magic bytes (1f 8b), inflates every member, and hands the decompressed text to the
+ * scan as it is produced (ingest_stream_*), or whole (ingest_inflate_buffer, for deals
+ * files already in memory).
  *
  * Gzip rules (SPEC §1, refscore A40): all members are read (pigz, bgzip, `cat a.gz b.gz`);
  * NUL bytes after a member are skipped; a truncated member, a CRC or length mismatch,
@@ -8,8 +9,8 @@
  * LR_ERR_INPUT with a one-line message naming the input. The inflater is ISA-L when built
  * with LR_HAVE_ISAL, zlib otherwise; both give the same bytes.
  *
- * Ownership: *data_out is malloc'ed; the caller frees it with free(). Any thread may call
- * ingest_read_all on distinct inputs.
+ * Ownership is stated at each function. Any thread may work on distinct inputs; one
+ * stream is run by one thread while others read what it has published.
  */
 #ifndef LR_INGEST_H
 #define LR_INGEST_H
@@ -19,18 +20,14 @@
 
 #include "lr_err.h"
 
-/* Reads all of INPUT `path` ("-" = stdin). *data_out gets len_out bytes plus a NUL byte
- * after them (not counted), so text scanners may rely on a terminator. */
-int ingest_read_all(const char *path, char **data_out, size_t *len_out,
-                    lr_err *err) LR_MUST_CHECK;
-
 /* Reads all of INPUT `path` as stored, without inflating (the Redis cache hashes the
- * stored bytes). Same ownership as ingest_read_all, NUL byte after the data included. */
+ * stored bytes). *raw_out is malloc'ed (the caller frees it), with a NUL byte after the
+ * data. LR_ERR_INPUT naming the input when it cannot be read. */
 int ingest_read_raw(const char *path, unsigned char **raw_out, size_t *len_out,
                     lr_err *err) LR_MUST_CHECK;
 
 /* Inflates a gzip byte string (all members) held in memory; same rules and ownership as
- * ingest_read_all. `name` is used in messages. */
+ * ingest_read_raw. `name` is used in messages. */
 int ingest_inflate_buffer(const char *name, const unsigned char *gz, size_t gz_len,
                           char **data_out, size_t *len_out, lr_err *err) LR_MUST_CHECK;
 

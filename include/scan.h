@@ -1,10 +1,12 @@
 /* scan.h — the parse+validate(+score) stage: INPUT files in, lead table rows out.
  *
- * For each INPUT in order: ingest (inflate) it whole, frame it (sequential), map its
- * header onto the schema, then split, validate and (when a scoring plan is given) score
- * its records in parallel with OpenMP over record ranges. Each row is written only by the
- * thread that scans it, and rows keep their input order, so the table is the same for
- * any thread count.
+ * For each INPUT in order, in one OpenMP region: thread 0 inflates it (ingest_stream_*)
+ * while the other threads take turns as the one framer — which maps the header onto the
+ * schema, then cuts batches of records from the text published so far — and parse,
+ * validate and (when a scoring plan is given) score the batches. Rows are handed out by
+ * the framer in input order and each is written only by the thread that parses it, so the
+ * table is the same for any thread count (scan.c explains the finality rule for text that
+ * is still arriving).
  *
  * The header rules (SPEC §2, A8, A9, A40, A41): the first non-blank record is the header;
  * no header at all, or one that is rejected, not UTF-8, or maps badly, is LR_ERR_INPUT;

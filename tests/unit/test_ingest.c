@@ -1,8 +1,9 @@
-/* test_ingest.c — ingest_read_all / ingest_inflate_buffer: plain and gzip inputs (single,
+/* test_ingest.c — the streaming read (ingest_stream_*) / ingest_inflate_buffer: plain and gzip inputs (single,
  * multi-member, NUL padding, header fields), every damaged-gzip class of refscore A40, empty,
  * 1-byte and missing inputs, standard input from a file and from a pipe, and which inflater
  * the build uses. Gzip data is made here with zlib; files go to a fresh mkdtemp directory. */
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -10,6 +11,7 @@
 #include <zlib.h>
 
 #include "ingest.h"
+#include "reserve.h"
 #include "testhelp.h"
 
 static char tmpdir[] = "/tmp/lr_test_ingest_XXXXXX";
@@ -55,10 +57,33 @@ static char *write_file(const char *name, const void *data, size_t n) {
   return p;
 }
 
-/* Reads path; returns the code and leaves data/len/err for the caller. */
+/* Reads path through the streaming API the scan uses (open, run, close), checks that
+ * everything was published, and hands back a malloc'ed copy; returns the code and leaves
+ * data/len/err for the caller. */
 static int read_path(const char *path, char **data, size_t *len, lr_err *err) {
   lr_err_clear(err);
-  return ingest_read_all(path, data, len, err);
+  *data = NULL;
+  *len = 0;
+  ingest_stream *s;
+  int rc = ingest_stream_open(path, &s, err);
+  if (rc != LR_OK) return rc;
+  _Atomic size_t available = 0;
+  rc = ingest_stream_run(s, &available, err);
+  if (rc != LR_OK) {
+    ingest_stream_abort(s);
+    return rc;
+  }
+  char *text;
+  size_t n, map_len;
+  ingest_stream_close(s, &text, &n, &map_len);
+  TEST_EQ_INT(atomic_load(&available), n);
+  TEST_EQ_INT(text[n], 0);
+  *data = malloc(n + 1);
+  memcpy(*data, text, n + 1);
+  *len = n;
+  if (map_len != 0) reserve_trim(text, map_len, 0);
+  else free(text);
+  return LR_OK;
 }
 
 /* Expects path to read successfully as exactly want[0..want_len). */
