@@ -139,18 +139,3 @@ int history_load_raw(const schema *s, const char *const *names, const unsigned c
   *out = history_builder_finish(b);
   return LR_OK;
 }
-
-int history_load_files(const schema *s, const char *const *paths, size_t n_paths,
-                       history **out, lr_err *err) {
-  unsigned char **raw = lr_xcalloc(n_paths, sizeof *raw);
-  size_t *raw_len = lr_xcalloc(n_paths, sizeof *raw_len);
-  int rc = LR_OK;
-  for (size_t i = 0; i < n_paths && rc == LR_OK; i++)
-    rc = ingest_read_raw(paths[i], &raw[i], &raw_len[i], err);
-  if (rc == LR_OK)
-    rc = history_load_raw(s, paths, (const unsigned char *const *)raw, raw_len, n_paths, out, err);
-  for (size_t i = 0; i < n_paths; i++) free(raw[i]);
-  free(raw);
-  free(raw_len);
-  return rc;
-}

@@ -15,13 +15,10 @@
 #include "lr_err.h"
 #include "schema.h"
 
-/* Aggregates the deals files in order. Caller frees *out with history_free. */
-int history_load_files(const schema *deals_schema, const char *const *paths, size_t n_paths,
-                       history **out, lr_err *err) LR_MUST_CHECK;
-
-/* The same from deals files already in memory as stored (plain or gzip), so a caller that
- * hashed the raw bytes (the Redis cache's hid) need not read them again. names are used in
- * messages. The buffers stay the caller's. */
+/* Aggregates the deals files, in order, from their bytes as stored (plain or gzip; read
+ * with ingest_read_raw), so a caller that hashed the raw bytes (the Redis cache's hid)
+ * need not read them again. names are used in messages. The buffers stay the caller's;
+ * the caller frees *out with history_free. */
 int history_load_raw(const schema *deals_schema, const char *const *names,
                      const unsigned char *const *raw, const size_t *raw_len, size_t n,
                      history **out, lr_err *err) LR_MUST_CHECK;

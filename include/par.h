@@ -8,7 +8,6 @@
 #include <omp.h>
 typedef omp_lock_t par_lock;
 static inline int par_thread_num(void) { return omp_get_thread_num(); }
-static inline int par_num_threads(void) { return omp_get_num_threads(); }
 static inline int par_max_threads(void) { return omp_get_max_threads(); }
 static inline void par_set_threads(int n) { omp_set_num_threads(n); }
 static inline void par_lock_init(par_lock *l) { omp_init_lock(l); }
@@ -18,7 +17,6 @@ static inline void par_lock_give(par_lock *l) { omp_unset_lock(l); }
 #else
 typedef int par_lock;
 static inline int par_thread_num(void) { return 0; }
-static inline int par_num_threads(void) { return 1; }
 static inline int par_max_threads(void) { return 1; }
 static inline void par_set_threads(int n) { (void)n; }
 static inline void par_lock_init(par_lock *l) { *l = 0; }
