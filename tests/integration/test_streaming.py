@@ -1,9 +1,9 @@
-"""Streaming ingest (one thread inflates, others frame and parse what is published, in
-steps of 4 MiB of text): records that straddle a step boundary — a quoted multi-line
-record, a long blank line, a too-long record, a swallowing quote — must be framed exactly
-as when the whole text is there at once (a plain input is published whole). The gzip and
-plain forms of the same text, under the same name, give byte-identical outputs for any
-thread count."""
+"""Streaming ingest (one thread inflates or reads, others frame and parse what is
+published, in steps of 4 MiB of text): records that straddle a step boundary — a quoted
+multi-line record, a long blank line, a too-long record, a swallowing quote — must be
+framed exactly as when the whole text is there at once (as under an address-space limit,
+where the input is read whole). The gzip and plain forms of the same text, under the same
+name, give byte-identical outputs for any thread count."""
 import gzip
 import os
 import resource
