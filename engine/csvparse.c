@@ -8,6 +8,12 @@
  * Records without a quote (most of a real export) take csvparse_plain instead: for them
  * libcsv's state machine reduces to "split at commas, drop blanks at field ends", which a
  * memchr loop does without copying; test_csvparse checks the two agree on random input.
+ * Records whose quotes are all simple (csvparse_quoted: each quoted field closes with a
+ * quote followed by blanks and a comma or the end, every inner quote doubled) are almost
+ * as cheap: for them libcsv's FIELD_MIGHT_HAVE_ENDED state only ever sees `""` or the
+ * field's end, so a field is its bytes between the quotes, `""` unescaped. Anything else
+ * (the lenient rule, an unclosed quote, a line break outside quotes) goes to libcsv.
+ * tests/unit/test_csvparse.c and tests/fuzz/fuzz_split.c check both paths against it.
  *
  * Per record: csv_parse over the bytes, then csv_fini, which submits a record that has no
  * terminator (frame_rec.len never includes one) and resets the parser for the next call.
@@ -19,6 +25,7 @@
 #include "csvparse.h"
 
 #include <csv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,4 +155,124 @@ void csvparse_plain(csvparse *p, const char *rec, size_t len, const lr_field **f
   *fields_out = p->fields;
   *n_out = n;
   *verbatim_out = verbatim;
+}
+
+/* 0x80 in each byte of x that equals c, 0 elsewhere (as frame.c's frame_swar_eq). */
+static inline uint64_t csvparse_swar_eq(uint64_t x, unsigned char c) {
+  uint64_t v = x ^ (0x0101010101010101ULL * c);
+  return ~(((v & 0x7F7F7F7F7F7F7F7FULL) + 0x7F7F7F7F7F7F7F7FULL) | v | 0x7F7F7F7F7F7F7F7FULL);
+}
+
+/* Offset of the first ',', CR or LF in s[0, n), or n: the bytes that end an unquoted field
+ * for libcsv, and (inside quotes) make csvw quote a field. eol 0 promises that s holds no
+ * CR or LF (true of most records, checked once per record), and then glibc's vectorised
+ * memchr finds the comma; else 8 bytes at a time. */
+static size_t csvparse_find_sep(const char *s, size_t n, int eol) {
+  if (!eol) {
+    const char *comma = memchr(s, ',', n);
+    return comma == NULL ? n : (size_t)(comma - s);
+  }
+  size_t i = 0;
+  while (i + 8 <= n) {
+    uint64_t x;
+    memcpy(&x, s + i, sizeof x);
+    if (csvparse_swar_eq(x, ',') | csvparse_swar_eq(x, '\r') | csvparse_swar_eq(x, '\n')) break;
+    i += 8;
+  }
+  while (i < n && s[i] != ',' && s[i] != '\r' && s[i] != '\n') i++;
+  return i;
+}
+
+int csvparse_quoted(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
+                    size_t *n_out, int *verbatim_out) {
+  const char *at = rec, *end = rec + len;
+  size_t n = 0;
+  int verbatim = 1;    /* csvw_fields_equal_raw so far: every raw field is its own re-quoting */
+  int unquoted = 0;    /* the last field was unquoted */
+  char *out = NULL;    /* next free byte of p->buf for unescaped fields, once reserved */
+  /* Line breaks are rare (multi-line quoted notes): knowing there are none lets every
+   * separator search below look for commas alone. */
+  int eol = memchr(rec, '\n', len) != NULL || memchr(rec, '\r', len) != NULL;
+  for (;;) {
+    /* ROW_NOT_BEGUN / FIELD_NOT_BEGUN: blanks before a field are dropped */
+    const char *a = at;
+    while (a < end && csvparse_is_blank(*a)) a++;
+    csvparse_reserve_fields(p, n + 1);
+    lr_field *f = &p->fields[n++];
+    const char *stop; /* the comma that ends the field, or end */
+    unquoted = a == end || *a != '"';
+    if (unquoted) {
+      /* FIELD_BEGUN unquoted: runs to a comma; a quote is data, trailing blanks are
+       * dropped. A line break would end libcsv's row: not a record this handles. */
+      stop = a + csvparse_find_sep(a, (size_t)(end - a), eol);
+      if (stop < end && *stop != ',') return 0;
+      const char *b = stop;
+      while (b > a && csvparse_is_blank(b[-1])) b--;
+      f->ptr = a;
+      f->len = (size_t)(b - a);
+      /* re-quoted as itself only with no blank dropped and no quote (csvw would quote
+       * it); commas and line breaks cannot be in it */
+      if (verbatim && (a != at || b != stop || memchr(a, '"', f->len) != NULL)) verbatim = 0;
+    } else {
+      /* FIELD_BEGUN quoted: the next quote puts libcsv in FIELD_MIGHT_HAVE_ENDED; a quote
+       * right after it is `""` (one quote, still quoted), anything else must be blanks
+       * then a comma or the end, or this is not a simple field. */
+      const char *data = a + 1, *close, *from = data;
+      int doubled = 0;
+      for (;;) {
+        close = memchr(from, '"', (size_t)(end - from));
+        if (close == NULL) return 0; /* unclosed: csv_fini would deliver it as read */
+        if (close + 1 < end && close[1] == '"') {
+          doubled = 1;
+          from = close + 2;
+          continue;
+        }
+        break;
+      }
+      stop = close + 1;
+      while (stop < end && csvparse_is_blank(*stop)) stop++;
+      if (stop < end && *stop != ',') return 0; /* the lenient rule, or a line break */
+      size_t dlen = (size_t)(close - data);
+      if (!doubled) {
+        f->ptr = data;
+        f->len = dlen;
+        /* csvw quotes it (so the raw text is its re-quoting) only if it holds `,`, CR,
+         * LF or outer blanks; no `"` here */
+        if (verbatim && (a != at || stop != close + 1 || dlen == 0 ||
+                         (!csvparse_is_blank(data[0]) && !csvparse_is_blank(data[dlen - 1]) &&
+                          csvparse_find_sep(data, dlen, eol) == dlen)))
+          verbatim = 0;
+      } else {
+        /* Unescaped fields never hold more bytes than rec, so one reservation keeps
+         * p->buf (and every pointer into it) still for the whole record. */
+        if (out == NULL) {
+          if (p->buf_cap < len) {
+            p->buf_cap = csvparse_grow(p->buf_cap, len);
+            p->buf = lr_xrealloc(p->buf, p->buf_cap);
+          }
+          out = p->buf;
+        }
+        f->ptr = out;
+        for (const char *s = data; s < close;) {
+          const char *q = memchr(s, '"', (size_t)(close - s));
+          size_t k = q == NULL ? (size_t)(close - s) : (size_t)(q + 1 - s);
+          memcpy(out, s, k);
+          out += k;
+          s += k + (q != NULL); /* skip the second quote of the pair */
+        }
+        f->len = (size_t)(out - f->ptr);
+        /* a `"` in the value: csvw quotes it and doubles it back, so only the blanks
+         * around the quotes can differ */
+        if (a != at || stop != close + 1) verbatim = 0;
+      }
+    }
+    if (stop == end) break;
+    at = stop + 1;
+  }
+  /* Only blanks: libcsv delivers no row at all. */
+  if (n == 1 && unquoted && p->fields[0].len == 0) return 0;
+  *fields_out = p->fields;
+  *n_out = n;
+  *verbatim_out = verbatim;
+  return 1;
 }

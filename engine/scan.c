@@ -125,8 +125,11 @@ static int scan_split_validate(const scan_config *cfg, const schema_map *map, co
   const lr_field *fields;
   size_t n;
   if (has_quote) {
-    if (csvparse_record(w->parser, text, len, &fields, &n) != LR_OK) n = 0;
-    else *verbatim = csvw_fields_equal_raw(fields, n, text, len);
+    /* simply quoted records (most quoted ones) skip libcsv; the rest go through it */
+    if (!csvparse_quoted(w->parser, text, len, &fields, &n, verbatim)) {
+      if (csvparse_record(w->parser, text, len, &fields, &n) != LR_OK) n = 0;
+      else *verbatim = csvw_fields_equal_raw(fields, n, text, len);
+    }
   } else {
     csvparse_plain(w->parser, text, len, &fields, &n, verbatim);
   }

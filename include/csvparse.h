@@ -35,4 +35,19 @@ int csvparse_record(csvparse *p, const char *rec, size_t len, const lr_field **f
 void csvparse_plain(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
                     size_t *n_out, int *verbatim_out);
 
+/* Splits a record whose quotes are all simple exactly as libcsv would, without libcsv.
+ * "Simple": every field, after optional blanks (space, tab), either does not start with
+ * `"` (an unquoted field: it runs to the next comma, any `"` in it is data, blanks at both
+ * ends are dropped), or is quoted: `"`, then data in which every `"` is doubled (`""`,
+ * one quote; commas, CR and LF are data), then the closing `"`, then optional blanks and
+ * a comma or the end of rec. Returns 1 and the fields — pointing into rec, except a quoted
+ * field that held `""`, which is unescaped into p's buffer — with *verbatim_out equal to
+ * csvw_fields_equal_raw(fields, n, rec, len). Returns 0 and leaves the outputs alone for
+ * any other record: an unclosed quote, text after a closing quote (libcsv's lenient rule,
+ * `"ab"cd`, `"a" "b"`), a CR or LF outside quotes, or only blanks (no libcsv row); the
+ * caller then uses csvparse_record. Accepts quote-free records too. Same ownership as
+ * csvparse_record. */
+int csvparse_quoted(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
+                    size_t *n_out, int *verbatim_out) LR_MUST_CHECK;
+
 #endif
