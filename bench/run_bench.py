@@ -104,6 +104,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--memory", type=int, default=256, help="--memory MB of the bounded case")
     a = ap.parse_args()
     sizes = [200000] if a.quick else [int(x) for x in a.sizes.split(",")]
     repeat = 1 if a.quick else a.repeat
@@ -126,6 +127,9 @@ def main():
                                        capture_output=True, text=True).stdout)
         variants = [(f"score --threads {t}", ["--threads", str(t)]) for t in threads]
         variants.append((f"score --threads {threads[-1]} --gzip", ["--threads", str(threads[-1]), "--gzip"]))
+        # the bounded run: spilled sorted runs, peak RSS near the budget
+        variants.append((f"score --threads {threads[-1]} --memory {a.memory}",
+                         ["--threads", str(threads[-1]), "--memory", str(a.memory)]))
         samples = {name: [] for name, _ in variants}
         rss = {name: 0 for name, _ in variants}
         floors = {name: [] for name, path in peers.items() if path}

@@ -11,7 +11,7 @@
 enum {
   OPT_HISTORY = 256, OPT_SCHEMA, OPT_MODEL, OPT_AS_OF, OPT_REDIS, OPT_REDIS_REQUIRED,
   OPT_THREADS, OPT_GZIP, OPT_FSYNC, OPT_MAX_REJECT_RATE, OPT_MAX_RECORD_BYTES,
-  OPT_DUPLICATE_COLUMNS, OPT_HELP, OPT_PREFIX, OPT_TTL, OPT_REDIS_TIMEOUT
+  OPT_DUPLICATE_COLUMNS, OPT_HELP, OPT_PREFIX, OPT_TTL, OPT_REDIS_TIMEOUT, OPT_MEMORY
 };
 
 static const struct option cli_long_options[] = {
@@ -31,6 +31,7 @@ static const struct option cli_long_options[] = {
   { "max-reject-rate", required_argument, NULL, OPT_MAX_REJECT_RATE },
   { "max-record-bytes", required_argument, NULL, OPT_MAX_RECORD_BYTES },
   { "duplicate-columns", required_argument, NULL, OPT_DUPLICATE_COLUMNS },
+  { "memory", required_argument, NULL, OPT_MEMORY },
   { "verbose", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, OPT_HELP },
   { NULL, 0, NULL, 0 },
@@ -41,11 +42,12 @@ const char *cli_usage(void) {
          "  leadrank score INPUT... -o OUTDIR --history DEALS [--history DEALS...]\n"
          "                [--schema FILE] [--model FILE] [--as-of YYYY-MM-DD] [--threads N]\n"
          "                [--gzip] [--fsync] [--max-reject-rate X] [--max-record-bytes N]\n"
-         "                [--duplicate-columns first|error] [-v]\n"
+         "                [--duplicate-columns first|error] [--memory MB] [-v]\n"
          "                [--redis URL [--redis-required] [--prefix P] [--ttl DAYS]\n"
          "                 [--redis-timeout MS]]   (--redis alone: use the cached current history)\n"
          "  leadrank validate INPUT... [--schema FILE] [-o OUTDIR] [--threads N]\n"
-         "                [--max-reject-rate X] [--max-record-bytes N]\n"
+         "                [--max-reject-rate X] [--max-record-bytes N] [--memory MB]\n"
+         "--memory MB: bound memory by spilling sorted runs to a temporary directory in OUTDIR\n"
          "  leadrank history build DEALS... --redis URL [--prefix P] [--ttl DAYS] [--redis-timeout MS]\n"
          "  leadrank history show [--history DEALS...] [--redis URL [--prefix P] [--redis-timeout MS]]\n"
          "URL: redis://[:PASSWORD@]HOST:PORT[/DB] or unix:///path/to/socket; the password may\n"
@@ -97,6 +99,8 @@ static int cli_parse_option(int c, const char *arg, cli_opts *o, lr_err *err) {
     return LR_OK;
   case OPT_MAX_RECORD_BYTES:
     return cli_parse_long(arg, "--max-record-bytes", 1024, 16777216, &o->max_record_bytes, err);
+  case OPT_MEMORY:
+    return cli_parse_long(arg, "--memory", CLI_MEMORY_MIN_MB, 1048576, &o->memory_mb, err);
   case OPT_MAX_REJECT_RATE:
     errno = 0;
     o->max_reject_rate = strtod(arg, &end);
@@ -129,6 +133,8 @@ static int cli_check(cli_opts *o, lr_err *err) {
     return LR_OK;
   case CLI_VALIDATE:
     if (o->n_inputs == 0) return lr_err_set(err, LR_ERR_USAGE, "validate: no INPUT given");
+    if (o->memory_mb > 0 && o->outdir == NULL)
+      return lr_err_set(err, LR_ERR_USAGE, "validate --memory spills into OUTDIR: give -o OUTDIR");
     return LR_OK;
   case CLI_HISTORY_BUILD:
     if (o->n_inputs == 0) return lr_err_set(err, LR_ERR_USAGE, "history build: no DEALS file given");

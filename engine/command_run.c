@@ -25,6 +25,7 @@
 #include "par.h"
 #include "rank.h"
 #include "scan.h"
+#include "spill.h"
 #include "summary.h"
 #include "unique.h"
 #include "values.h"
@@ -48,6 +49,8 @@ typedef struct run_state {
   scan_header header;
   scan_rederiver *rederiver;   /* for the sequential stages (unique, dedupe, rank) */
   output_pending pending;      /* finished outputs, published together at the end */
+  spill *spill;                /* --memory: the bounded run's spilled state */
+  summary_tally tally;         /* every row's final status, counted */
   uint32_t *ranked;
   size_t n_ranked;
   long *unique_fields;          /* schema fields checked for uniqueness, lead_id last */
@@ -109,35 +112,6 @@ static void run_unique_fields(run_state *r, int scoring) {
   if (lead_id >= 0 && (scoring || s->fields[lead_id].unique)) r->unique_fields[r->n_unique++] = lead_id;
 }
 
-static int run_scan(run_state *r, int scoring, lr_err *err) {
-  static const char *const score_must_have[] = { "lead_id", "created_at", NULL };
-  run_unique_fields(r, scoring);
-  r->table = table_new(r->n_unique);
-  r->scan = (scan_config){
-    .n_threads = r->threads,
-    .schema = r->leads_schema,
-    .dup_policy = r->o->dup_first ? SCHEMA_DUP_FIRST : SCHEMA_DUP_ERROR,
-    .must_have = scoring ? score_must_have : NULL,
-    .max_record_bytes = (size_t)r->o->max_record_bytes,
-    .unique_fields = r->unique_fields,
-    .n_unique = r->n_unique,
-    .plan = scoring ? &r->plan : NULL,
-    .model = &r->model,
-    .history = r->history,
-    .as_of = r->as_of,
-  };
-  double inflate_seconds = 0;
-  int rc = scan_inputs(r->table, &r->scan, r->o->inputs, r->o->n_inputs, &r->header, &inflate_seconds, err);
-  if (rc != LR_OK) return rc;
-  /* the inflater runs beside the parsers, so its seconds are part of the scan's, not added */
-  run_record(r, "inflate_overlapped", inflate_seconds);
-  run_mark(r, scoring ? "scan_score" : "scan");
-  long lead_id = schema_field_index(r->leads_schema, "lead_id");
-  r->rederiver = scan_rederiver_new(r->table, &r->scan, &r->header);
-  unique_apply(r->table, r->rederiver, r->unique_fields, r->n_unique, lead_id);
-  return LR_OK;
-}
-
 /* mkdir -p: OUTDIR and its missing parents. */
 static int run_make_outdir(const char *dir, lr_err *err) {
   char path[4096];
@@ -158,13 +132,54 @@ static int run_make_outdir(const char *dir, lr_err *err) {
   return LR_OK;
 }
 
+static int run_scan(run_state *r, int scoring, lr_err *err) {
+  static const char *const score_must_have[] = { "lead_id", "created_at", NULL };
+  run_unique_fields(r, scoring);
+  r->table = table_new(r->n_unique);
+  r->scan = (scan_config){
+    .n_threads = r->threads,
+    .schema = r->leads_schema,
+    .dup_policy = r->o->dup_first ? SCHEMA_DUP_FIRST : SCHEMA_DUP_ERROR,
+    .must_have = scoring ? score_must_have : NULL,
+    .max_record_bytes = (size_t)r->o->max_record_bytes,
+    .unique_fields = r->unique_fields,
+    .n_unique = r->n_unique,
+    .plan = scoring ? &r->plan : NULL,
+    .model = &r->model,
+    .history = r->history,
+    .as_of = r->as_of,
+  };
+  long lead_id = schema_field_index(r->leads_schema, "lead_id");
+  if (r->o->memory_mb > 0) {
+    size_t memory = (size_t)r->o->memory_mb << 20;
+    spill_config sc = { r->o->outdir, memory, r->scan.max_record_bytes, r->unique_fields, r->n_unique,
+                        lead_id, scoring, r->o->verbose };
+    int rc = run_make_outdir(r->o->outdir, err);
+    if (rc != LR_OK) return rc;
+    output_remove_stale_temps(r->o->outdir);
+    if ((rc = spill_new(&sc, &r->spill, err)) != LR_OK) return rc;
+    r->scan.sink = spill_put_row;
+    r->scan.sink_arg = r->spill;
+    r->scan.text_window = spill_text_window(memory, r->scan.max_record_bytes);
+  }
+  double inflate_seconds = 0;
+  int rc = scan_inputs(r->table, &r->scan, r->o->inputs, r->o->n_inputs, &r->header, &inflate_seconds, err);
+  if (rc != LR_OK) return rc;
+  /* the inflater runs beside the parsers, so its seconds are part of the scan's, not added */
+  run_record(r, "inflate_overlapped", inflate_seconds);
+  run_mark(r, scoring ? "scan_score" : "scan");
+  if (r->spill != NULL) return LR_OK; /* spill_write_outputs settles uniqueness */
+  r->rederiver = scan_rederiver_new(r->table, &r->scan, &r->header);
+  unique_apply(r->table, r->rederiver, r->unique_fields, r->n_unique, lead_id);
+  return LR_OK;
+}
+
 static int run_exit_status(const run_state *r) {
-  size_t rejected = 0;
-  for (size_t i = 0; i < r->table->n_rows; i++) rejected += table_row_at(r->table, i)->status == ROW_REJECTED;
-  double rate = r->table->n_rows ? (double)rejected / (double)r->table->n_rows : 0.0;
+  long long rejected = r->tally.rej, rows = r->tally.input_rows;
+  double rate = rows ? (double)rejected / (double)rows : 0.0;
   if (rate > r->o->max_reject_rate) {
-    fprintf(stderr, "leadrank: reject rate %.4f (%zu of %zu rows) is over --max-reject-rate %g; "
-            "see rejects.csv\n", rate, rejected, r->table->n_rows, r->o->max_reject_rate);
+    fprintf(stderr, "leadrank: reject rate %.4f (%lld of %lld rows) is over --max-reject-rate %g; "
+            "see rejects.csv\n", rate, rejected, rows, r->o->max_reject_rate);
     return 1;
   }
   return 0;
@@ -172,6 +187,8 @@ static int run_exit_status(const run_state *r) {
 
 static void run_release(run_state *r) {
   output_pending_abort(&r->pending); /* anything not published (a failed run) */
+  spill_free(r->spill);
+  summary_tally_release(&r->tally);
   free(r->unique_fields);
   scan_rederiver_free(r->rederiver);
   free(r->ranked);
@@ -200,21 +217,29 @@ static int run_score_steps(run_state *r, lr_err *err) {
   r->history_cache = choice.cache;
   run_mark(r, "history");
   if ((rc = run_scan(r, 1, err)) != LR_OK) return rc;
-  dedupe_apply(r->table, r->rederiver);
-  r->ranked = rank_rows(r->table, r->rederiver, &r->n_ranked);
-  run_mark(r, "dedupe_rank");
-  if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
-  output_remove_stale_temps(o->outdir);
+  summary_tally_init(&r->tally, r->leads_schema, 1);
   output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads, &r->pending };
-  if ((rc = output_write_scored(r->table, &r->header, &r->scan, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
-  if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
-  run_mark(r, "write");
+  if (r->spill != NULL) {
+    if ((rc = spill_write_outputs(r->spill, r->table, &r->header, r->leads_schema, &ocfg, &r->tally, err)) != LR_OK)
+      return rc;
+    run_mark(r, "settle_write");
+  } else {
+    dedupe_apply(r->table, r->rederiver);
+    r->ranked = rank_rows(r->table, r->rederiver, &r->n_ranked);
+    run_mark(r, "dedupe_rank");
+    if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
+    output_remove_stale_temps(o->outdir);
+    if ((rc = output_write_scored(r->table, &r->header, &r->scan, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
+    if ((rc = output_write_rejects(r->table, &r->header, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
+    summary_tally_table(&r->tally, r->table);
+    run_mark(r, "write");
+  }
   summary_info info = {
     .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
     .timings = r->timings, .n_timings = r->n_timings, .history = r->history,
     .history_source = r->history_source, .history_cache = r->history_cache, .deals = o->history, .n_deals = o->n_history,
   };
-  if ((rc = summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
+  if ((rc = summary_write(o->outdir, &r->tally, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
     return rc;
   return output_pending_publish(&r->pending, err);
 }
@@ -228,27 +253,39 @@ int command_score(const cli_opts *o, int *exit_out, lr_err *err) {
   return rc;
 }
 
+static void run_validate_print(const run_state *r) {
+  printf("input_rows=%lld rejected=%lld blank_lines=%lld\n", r->tally.input_rows, r->tally.rej,
+         r->tally.blank_lines);
+}
+
 static int run_validate_steps(run_state *r, lr_err *err) {
   const cli_opts *o = r->o;
   int rc;
   if ((rc = run_as_of(r, err)) != LR_OK) return rc;
   if ((rc = run_load_schema(r, err)) != LR_OK) return rc;
   if ((rc = run_scan(r, 0, err)) != LR_OK) return rc;
-  size_t rejected = 0;
-  for (size_t i = 0; i < r->table->n_rows; i++) rejected += table_row_at(r->table, i)->status == ROW_REJECTED;
-  printf("input_rows=%zu rejected=%zu blank_lines=%llu\n", r->table->n_rows, rejected,
-         (unsigned long long)r->table->blank_lines);
-  if (o->outdir == NULL) return LR_OK;
-  if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
-  output_remove_stale_temps(o->outdir);
+  summary_tally_init(&r->tally, r->leads_schema, 0);
   output_config ocfg = { o->outdir, o->gzip, o->do_fsync, r->threads, &r->pending };
-  if ((rc = output_write_rejects(r->table, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
-  run_mark(r, "write");
+  if (r->spill != NULL) {
+    /* the counts come from writing rejects.csv, so they are printed after it */
+    if ((rc = spill_write_outputs(r->spill, r->table, &r->header, r->leads_schema, &ocfg, &r->tally, err)) != LR_OK)
+      return rc;
+    run_validate_print(r);
+    run_mark(r, "settle_write");
+  } else {
+    summary_tally_table(&r->tally, r->table);
+    run_validate_print(r);
+    if (o->outdir == NULL) return LR_OK;
+    if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
+    output_remove_stale_temps(o->outdir);
+    if ((rc = output_write_rejects(r->table, &r->header, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
+    run_mark(r, "write");
+  }
   summary_info info = {
     .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
     .timings = r->timings, .n_timings = r->n_timings,
   };
-  if ((rc = summary_write(o->outdir, r->table, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
+  if ((rc = summary_write(o->outdir, &r->tally, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
     return rc;
   return output_pending_publish(&r->pending, err);
 }

@@ -16,25 +16,21 @@
 #include "par.h"
 #include "values.h"
 
-#define OUTPUT_BLOCK_ROWS 16384
 #define REJECT_RAW_MAX 4096
 #define OUTPUT_PREFETCH_AHEAD 8
 
-typedef struct output_ctx {
-  const table *t;
-  const scan_header *hdr;
-  const scan_config *scan;  /* for re-deriving lead_ids (duplicate_of) */
-  const schema *s;
-  const uint32_t *rows;     /* the rows to write, in file order */
-} output_ctx;
-
-/* One formatting thread's tools: a libcsv splitter, and a re-deriver for duplicate_of. */
-typedef struct output_worker {
-  csvparse *parser;
-  scan_rederiver *rd;   /* NULL when writing rejects only */
-} output_worker;
-
-typedef void (*output_format_fn)(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out);
+/* One CSV being written: its csvw, and per formatting thread a buffer and a libcsv
+ * splitter. */
+struct output_file {
+  csvw *w;
+  int kind;                 /* enum output_kind */
+  const table *t;           /* rejects: the INPUT names */
+  const schema *s;          /* rejects: field names of per-column reasons */
+  int n_threads;
+  lr_buf *bufs;             /* [n_threads] */
+  csvparse **parsers;       /* [n_threads] */
+  output_pending *pending;
+};
 
 /* "%.1f" of the exact binary value, ties to even, as printf rounds (A38), without printf:
  * y = x*10 rounded, e = the exact rounding error (fma), so y + e is x*10 exactly and the
@@ -76,18 +72,18 @@ void output_reason_text(const table_row *r, const schema *s, char *buf, size_t b
     snprintf(buf, buf_len, "%s", lr_reason_name(r->reason));
 }
 
-/* Appends ",field" for every input column of row r: the raw text itself when scan found
- * it verbatim (csvparse_plain, csvw_fields_equal_raw), else re-split and re-quoted. */
-static void output_put_input_fields(const table *t, const table_row *r, csvparse *p, lr_buf *out) {
-  const char *raw = table_row_text(t, r);
+/* Appends ",field" for every input column of the item: the raw text itself when scan
+ * found it verbatim (csvparse_plain, csvw_fields_equal_raw), else re-split and re-quoted. */
+static void output_put_input_fields(const output_item *it, csvparse *p, lr_buf *out) {
+  const table_row *r = it->row;
   if (r->verbatim) {
     lr_buf_putc(out, ',');
-    lr_buf_put(out, raw, r->len);
+    lr_buf_put(out, it->text, r->len);
     return;
   }
   const lr_field *fields;
   size_t n;
-  if (csvparse_record(p, table_row_text(t, r), r->len, &fields, &n) != LR_OK) n = 0;
+  if (csvparse_record(p, it->text, r->len, &fields, &n) != LR_OK) n = 0;
   for (size_t j = 0; j < n; j++) {
     lr_buf_putc(out, ',');
     csvw_buf_field(out, fields[j].ptr, fields[j].len);
@@ -101,10 +97,11 @@ static void output_put_score(lr_buf *out, double x) {
 
 static void output_put_str(lr_buf *out, const char *s) { lr_buf_put(out, s, strlen(s)); }
 
-static void output_format_ranked(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
-  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
+static void output_format_ranked(const output_file *f, const output_item *it, csvparse *p, lr_buf *out) {
+  (void)f;
+  const table_row *r = it->row;
   char rank[32];
-  lr_buf_put(out, rank, (size_t)snprintf(rank, sizeof rank, "%zu,", i + 1));
+  lr_buf_put(out, rank, (size_t)snprintf(rank, sizeof rank, "%llu,", (unsigned long long)it->rank));
   output_put_score(out, r->score.priority);
   lr_buf_putc(out, ',');
   output_put_score(out, r->score.fit);
@@ -119,12 +116,13 @@ static void output_format_ranked(const output_ctx *ctx, size_t i, output_worker 
     if (k > 0) lr_buf_putc(out, ';');
     output_put_str(out, score_reason_label(r->score.reasons[k]));
   }
-  output_put_input_fields(ctx->t, r, w->parser, out);
+  output_put_input_fields(it, p, out);
   lr_buf_putc(out, '\n');
 }
 
-static void output_format_disqualified(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
-  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
+static void output_format_disqualified(const output_file *f, const output_item *it, csvparse *p, lr_buf *out) {
+  (void)f;
+  const table_row *r = it->row;
   output_put_str(out, score_disqualify_name(r->score.disqualify));
   lr_buf_putc(out, ',');
   output_put_score(out, r->score.fit);
@@ -132,15 +130,14 @@ static void output_format_disqualified(const output_ctx *ctx, size_t i, output_w
   output_put_score(out, r->score.risk);
   lr_buf_putc(out, ',');
   output_put_str(out, score_segment_name(r->score.segment));
-  output_put_input_fields(ctx->t, r, w->parser, out);
+  output_put_input_fields(it, p, out);
   lr_buf_putc(out, '\n');
 }
 
-static void output_format_duplicate(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
-  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
-  lr_field kept = scan_rederive_lead_id(w->rd, r->dup_of);
-  csvw_buf_field(out, kept.ptr, kept.len);
-  output_put_input_fields(ctx->t, r, w->parser, out);
+static void output_format_duplicate(const output_file *f, const output_item *it, csvparse *p, lr_buf *out) {
+  (void)f;
+  csvw_buf_field(out, it->kept_id.ptr, it->kept_id.len);
+  output_put_input_fields(it, p, out);
   lr_buf_putc(out, '\n');
 }
 
@@ -164,69 +161,125 @@ static void output_put_raw(lr_buf *tmp, const char *s, size_t len) {
   }
 }
 
-static void output_format_reject(const output_ctx *ctx, size_t i, output_worker *w, lr_buf *out) {
-  (void)w;
-  const table_row *r = table_row_at(ctx->t, ctx->rows[i]);
-  const char *source = ctx->t->inputs[r->input].source;
+static void output_format_reject(const output_file *f, const output_item *it, csvparse *p, lr_buf *out) {
+  (void)p;
+  const table_row *r = it->row;
+  const char *source = f->t->inputs[r->input].source;
   char text[256];
   csvw_buf_field(out, source, strlen(source));
   lr_buf_put(out, text, (size_t)snprintf(text, sizeof text, ",%llu,", (unsigned long long)r->line));
-  output_reason_text(r, ctx->s, text, sizeof text);
+  output_reason_text(r, f->s, text, sizeof text);
   csvw_buf_field(out, text, strlen(text));
   lr_buf_putc(out, ',');
   lr_buf raw = { 0 };
-  output_put_raw(&raw, table_row_text(ctx->t, r), r->len);
+  output_put_raw(&raw, it->text, r->len);
   csvw_buf_field(out, raw.data ? raw.data : "", raw.len);
   lr_buf_release(&raw);
   lr_buf_putc(out, '\n');
 }
 
-/* Writes header + n rows: blocks of rows are split among threads, each formats its slice
- * into its own buffer, then the buffers are written in slice order. */
-static int output_write_file(const char *outdir, const char *name, const output_config *cfg,
-                             const char *header, const output_ctx *ctx, size_t n,
-                             output_format_fn format, lr_err *err) {
+typedef void (*output_format_fn)(const output_file *f, const output_item *it, csvparse *p, lr_buf *out);
+
+static const output_format_fn output_formats[OUTPUT_KIND_COUNT] = {
+  output_format_ranked, output_format_disqualified, output_format_duplicate, output_format_reject,
+};
+
+static const char *const output_file_names[OUTPUT_KIND_COUNT] = {
+  "ranked", "disqualified", "duplicates", "rejects",
+};
+
+static const char *const output_header_prefixes[OUTPUT_KIND_COUNT] = {
+  "rank,priority,fit_score,risk_score,tier,segment,reasons",
+  "disqualify_reason,fit_score,risk_score,segment",
+  "duplicate_of",
+  NULL, /* rejects.csv has its own columns */
+};
+
+/* The header line: prefix columns, then the input header names re-quoted. */
+static void output_put_header(lr_buf *b, int kind, const scan_header *hdr) {
+  if (kind == OUTPUT_REJECTS) {
+    output_put_str(b, "source,line,reason,raw\n");
+    return;
+  }
+  output_put_str(b, output_header_prefixes[kind]);
+  for (size_t j = 0; j < hdr->n_cols; j++) {
+    lr_buf_putc(b, ',');
+    csvw_buf_field(b, hdr->names[j], strlen(hdr->names[j]));
+  }
+  lr_buf_putc(b, '\n');
+}
+
+int output_file_open(const output_config *cfg, int kind, const table *t, const scan_header *hdr,
+                     const schema *s, output_file **out, lr_err *err) {
   char path[4096];
-  snprintf(path, sizeof path, "%s/%s.csv%s", outdir, name, cfg->gzip ? ".gz" : "");
+  *out = NULL;
+  snprintf(path, sizeof path, "%s/%s.csv%s", cfg->outdir, output_file_names[kind], cfg->gzip ? ".gz" : "");
   csvw *w;
   int rc = csvw_open(path, cfg->gzip, cfg->do_fsync, &w, err);
   if (rc != LR_OK) return rc;
-  csvw_write(w, header, strlen(header));
-  int n_slices = cfg->n_threads > 0 ? cfg->n_threads : 1;
-  csvw_set_threads(w, n_slices);
-  lr_buf *bufs = lr_xcalloc((size_t)n_slices, sizeof *bufs);
-  output_worker *workers = lr_xcalloc((size_t)n_slices, sizeof *workers);
-  for (int k = 0; k < n_slices; k++) {
-    workers[k].parser = csvparse_new();
-    if (ctx->scan != NULL) workers[k].rd = scan_rederiver_new(ctx->t, ctx->scan, ctx->hdr);
+  output_file *f = lr_xcalloc(1, sizeof *f);
+  f->w = w;
+  f->kind = kind;
+  f->t = t;
+  f->s = s;
+  f->pending = cfg->pending;
+  f->n_threads = cfg->n_threads > 0 ? cfg->n_threads : 1;
+  csvw_set_threads(w, f->n_threads);
+  f->bufs = lr_xcalloc((size_t)f->n_threads, sizeof *f->bufs);
+  f->parsers = lr_xcalloc((size_t)f->n_threads, sizeof *f->parsers);
+  for (int k = 0; k < f->n_threads; k++) f->parsers[k] = csvparse_new();
+  output_put_header(&f->bufs[0], kind, hdr);
+  csvw_write(w, f->bufs[0].data, f->bufs[0].len);
+  *out = f;
+  return LR_OK;
+}
+
+/* Formats items[a, b) into buf. */
+static void output_format_slice(const output_file *f, const output_item *items, size_t a, size_t b,
+                                csvparse *p, lr_buf *buf) {
+  output_format_fn format = output_formats[f->kind];
+  buf->len = 0;
+  for (size_t i = a; i < b; i++) {
+    /* items come in file order (rank order for ranked.csv), their texts scattered over
+     * the input: fetch a few steps ahead */
+    if (i + OUTPUT_PREFETCH_AHEAD < b) __builtin_prefetch(items[i + OUTPUT_PREFETCH_AHEAD].text);
+    format(f, &items[i], p, buf);
   }
-  for (size_t start = 0; start < n; start += OUTPUT_BLOCK_ROWS) {
-    size_t end = start + OUTPUT_BLOCK_ROWS < n ? start + OUTPUT_BLOCK_ROWS : n;
-    size_t per = (end - start + (size_t)n_slices - 1) / (size_t)n_slices;
+}
+
+void output_file_write(output_file *f, const output_item *items, size_t n) {
+  int n_slices = f->n_threads;
+  size_t per = (n + (size_t)n_slices - 1) / (size_t)n_slices;
 #pragma omp parallel for num_threads(n_slices) schedule(static, 1)
-    for (int k = 0; k < n_slices; k++) {
-      size_t a = start + (size_t)k * per, b = a + per < end ? a + per : end;
-      bufs[k].len = 0;
-      for (size_t i = a; i < b; i++) {
-        /* Rows come in file order (rank order for ranked.csv), scattered over the row
-         * table and the input text: fetch the row a few steps ahead, its text nearer. */
-        if (i + 2 * OUTPUT_PREFETCH_AHEAD < b)
-          __builtin_prefetch(table_row_at(ctx->t, ctx->rows[i + 2 * OUTPUT_PREFETCH_AHEAD]));
-        if (i + OUTPUT_PREFETCH_AHEAD < b)
-          __builtin_prefetch(table_row_text(ctx->t, table_row_at(ctx->t, ctx->rows[i + OUTPUT_PREFETCH_AHEAD])));
-        format(ctx, i, &workers[k], &bufs[k]);
-      }
-    }
-    for (int k = 0; k < n_slices; k++) csvw_write(w, bufs[k].data, bufs[k].len);
-  }
   for (int k = 0; k < n_slices; k++) {
-    lr_buf_release(&bufs[k]);
-    csvparse_free(workers[k].parser);
-    scan_rederiver_free(workers[k].rd);
+    size_t a = (size_t)k * per, b = a + per < n ? a + per : n;
+    output_format_slice(f, items, a < n ? a : n, b, f->parsers[k], &f->bufs[k]);
   }
-  free(bufs);
-  free(workers);
-  return output_pending_add(cfg->pending, w, err);
+  /* after the region: --gzip compression opens its own */
+  for (int k = 0; k < n_slices; k++) csvw_write(f->w, f->bufs[k].data, f->bufs[k].len);
+}
+
+static void output_file_release(output_file *f) {
+  for (int k = 0; k < f->n_threads; k++) {
+    lr_buf_release(&f->bufs[k]);
+    csvparse_free(f->parsers[k]);
+  }
+  free(f->bufs);
+  free(f->parsers);
+  free(f);
+}
+
+int output_file_finish(output_file *f, lr_err *err) {
+  csvw *w = f->w;
+  output_pending *pending = f->pending;
+  output_file_release(f);
+  return output_pending_add(pending, w, err);
+}
+
+void output_file_abort(output_file *f) {
+  if (f == NULL) return;
+  csvw_abort(f->w);
+  output_file_release(f);
 }
 
 int output_pending_add(output_pending *p, csvw *w, lr_err *err) {
@@ -256,18 +309,7 @@ void output_pending_abort(output_pending *p) {
   p->n = 0;
 }
 
-/* The header line: prefix columns, then the input header names re-quoted. */
-static char *output_header(const char *prefix, const scan_header *hdr) {
-  lr_buf b = { 0 };
-  output_put_str(&b, prefix);
-  for (size_t j = 0; j < hdr->n_cols; j++) {
-    lr_buf_putc(&b, ',');
-    csvw_buf_field(&b, hdr->names[j], strlen(hdr->names[j]));
-  }
-  lr_buf_putc(&b, '\n');
-  lr_buf_putc(&b, '\0');
-  return b.data;
-}
+/* The in-memory drivers: rows of the table, block by block into items. */
 
 static uint32_t *output_select(const table *t, int status, int disqualified, size_t *n_out) {
   uint32_t *rows = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *rows);
@@ -282,42 +324,61 @@ static uint32_t *output_select(const table *t, int status, int disqualified, siz
   return rows;
 }
 
+/* Writes rows[0, n) of t as one file of `kind`; rd re-derives duplicate_of (duplicates). */
+static int output_write_rows(const output_config *cfg, int kind, const table *t, const scan_header *hdr,
+                             const schema *s, scan_rederiver *rd, const uint32_t *rows, size_t n,
+                             lr_err *err) {
+  output_file *f;
+  int rc = output_file_open(cfg, kind, t, hdr, s, &f, err);
+  if (rc != LR_OK) return rc;
+  output_item *items = lr_xmalloc(OUTPUT_BLOCK_ROWS * sizeof *items);
+  size_t *kept_off = lr_xmalloc(OUTPUT_BLOCK_ROWS * sizeof *kept_off);
+  lr_buf kept = { 0 };
+  for (size_t start = 0; start < n; start += OUTPUT_BLOCK_ROWS) {
+    size_t m = n - start < OUTPUT_BLOCK_ROWS ? n - start : OUTPUT_BLOCK_ROWS;
+    kept.len = 0;
+    for (size_t i = 0; i < m; i++) {
+      const table_row *r = table_row_at(t, rows[start + i]);
+      items[i] = (output_item){ .row = r, .text = table_row_text(t, r), .rank = start + i + 1 };
+      if (kind != OUTPUT_DUPLICATES) continue;
+      lr_field id = scan_rederive_lead_id(rd, r->dup_of);
+      kept_off[i] = kept.len;
+      items[i].kept_id.len = id.len;
+      lr_buf_put(&kept, id.ptr, id.len);
+    }
+    if (kind == OUTPUT_DUPLICATES) /* the ids' buffer may have moved while it grew */
+      for (size_t i = 0; i < m; i++) items[i].kept_id.ptr = kept.data + kept_off[i];
+    output_file_write(f, items, m);
+  }
+  lr_buf_release(&kept);
+  free(kept_off);
+  free(items);
+  return output_file_finish(f, err);
+}
+
 int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
                         const uint32_t *ranked, size_t n_ranked, const output_config *cfg,
                         lr_err *err) {
-  output_ctx ctx = { .t = t, .hdr = hdr, .scan = scan, .rows = ranked };
-  char *header = output_header("rank,priority,fit_score,risk_score,tier,segment,reasons", hdr);
-  int rc = output_write_file(cfg->outdir, "ranked", cfg, header, &ctx, n_ranked,
-                             output_format_ranked, err);
-  free(header);
+  int rc = output_write_rows(cfg, OUTPUT_RANKED, t, hdr, NULL, NULL, ranked, n_ranked, err);
   if (rc != LR_OK) return rc;
-
   size_t n;
   uint32_t *rows = output_select(t, ROW_ACCEPTED, 1, &n);
-  ctx.rows = rows;
-  header = output_header("disqualify_reason,fit_score,risk_score,segment", hdr);
-  rc = output_write_file(cfg->outdir, "disqualified", cfg, header, &ctx, n,
-                         output_format_disqualified, err);
-  free(header);
+  rc = output_write_rows(cfg, OUTPUT_DISQUALIFIED, t, hdr, NULL, NULL, rows, n, err);
   free(rows);
   if (rc != LR_OK) return rc;
-
   rows = output_select(t, ROW_DUPLICATE, 0, &n);
-  ctx.rows = rows;
-  header = output_header("duplicate_of", hdr);
-  rc = output_write_file(cfg->outdir, "duplicates", cfg, header, &ctx, n,
-                         output_format_duplicate, err);
-  free(header);
+  scan_rederiver *rd = scan_rederiver_new(t, scan, hdr);
+  rc = output_write_rows(cfg, OUTPUT_DUPLICATES, t, hdr, NULL, rd, rows, n, err);
+  scan_rederiver_free(rd);
   free(rows);
   return rc;
 }
 
-int output_write_rejects(const table *t, const schema *s, const output_config *cfg, lr_err *err) {
+int output_write_rejects(const table *t, const scan_header *hdr, const schema *s,
+                         const output_config *cfg, lr_err *err) {
   size_t n;
   uint32_t *rows = output_select(t, ROW_REJECTED, 0, &n);
-  output_ctx ctx = { .t = t, .s = s, .rows = rows };
-  int rc = output_write_file(cfg->outdir, "rejects", cfg, "source,line,reason,raw\n", &ctx, n,
-                             output_format_reject, err);
+  int rc = output_write_rows(cfg, OUTPUT_REJECTS, t, hdr, s, NULL, rows, n, err);
   free(rows);
   return rc;
 }
@@ -342,16 +403,28 @@ static long output_temp_pid(const char *entry) {
   return 0;
 }
 
+/* The PID of a spill directory's name ".leadrank-spill-PID" (spill.h), or 0. */
+static long output_spill_pid(const char *entry) {
+  static const char prefix[] = ".leadrank-spill-";
+  if (strncmp(entry, prefix, sizeof prefix - 1) != 0) return 0;
+  const char *digits = entry + sizeof prefix - 1;
+  char *end;
+  long pid = strtol(digits, &end, 10);
+  return end != digits && *end == '\0' && pid > 0 ? pid : 0;
+}
+
 void output_remove_stale_temps(const char *outdir) {
   DIR *d = opendir(outdir);
   if (d == NULL) return;
   struct dirent *e;
   while ((e = readdir(d)) != NULL) {
-    long pid = output_temp_pid(e->d_name);
+    long pid = output_temp_pid(e->d_name), spill_pid = output_spill_pid(e->d_name);
+    if (spill_pid != 0) pid = spill_pid;
     if (pid == 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue;
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", outdir, e->d_name);
-    if (unlink(path) == 0)
+    /* a spill directory holds only nameless files, so it is empty */
+    if ((spill_pid != 0 ? rmdir(path) : unlink(path)) == 0)
       fprintf(stderr, "leadrank: warning: removed %s, left by a run that no longer exists\n", path);
   }
   closedir(d);

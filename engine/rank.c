@@ -22,16 +22,25 @@ typedef struct rank_ties_ctx {
   lr_buf ids;
 } rank_ties_ctx;
 
+/* Equal lead_ids (absent ones, under a --schema where lead_id is optional) keep input
+ * order: qsort_r is not stable, and a spilling run (spill.c) sorts by the same total
+ * order, (priority, lead_id, row). */
+static int rank_index_cmp(const rank_tie *x, const rank_tie *y) {
+  return x->index < y->index ? -1 : x->index > y->index;
+}
+
 static int rank_tie_cmp(const void *a, const void *b, void *arg) {
   const rank_tie *x = a, *y = b;
   const rank_ties_ctx *ctx = arg;
   int c = memcmp(x->row->id_prefix, y->row->id_prefix, TABLE_ID_PREFIX);
-  if (c != 0 || (!x->row->id_long && !y->row->id_long)) return c;
+  if (c != 0) return c;
+  if (!x->row->id_long && !y->row->id_long) return rank_index_cmp(x, y);
   /* equal prefixes and a longer id: the full bytes decide (re-derived beforehand) */
   size_t n = x->len < y->len ? x->len : y->len;
   c = memcmp(ctx->ids.data + x->off, ctx->ids.data + y->off, n);
   if (c != 0) return c;
-  return x->len < y->len ? -1 : (x->len > y->len);
+  if (x->len != y->len) return x->len < y->len ? -1 : 1;
+  return rank_index_cmp(x, y);
 }
 
 /* Orders pairs[start, end) (equal priorities) by lead_id bytewise. */

@@ -139,11 +139,38 @@ static int scan_split_validate(const scan_config *cfg, const schema_map *map, co
   return validate_record(cfg->schema, map, fields, n, w->vals, bad_field);
 }
 
+/* ---- scan_keys in a batch: a bounded run's accepted rows keep their key bytes until the
+ * batch is handed over, each as a 32-bit length (SCAN_KEY_ABSENT: no value) and the
+ * bytes; per row the unique values in slot order, then (score) the dedupe key and the
+ * lead_id. */
+
+#define SCAN_KEY_ABSENT UINT32_MAX
+
+static void scan_keys_put(lr_buf *b, const char *s, size_t len) {
+  uint32_t n = s != NULL ? (uint32_t)len : SCAN_KEY_ABSENT;
+  lr_buf_put(b, (const char *)&n, sizeof n);
+  if (s != NULL) lr_buf_put(b, s, len);
+}
+
+/* Reads one key at *pos into *out; returns 1 when present. */
+static int scan_keys_get(const lr_buf *b, size_t *pos, lr_field *out) {
+  uint32_t n;
+  memcpy(&n, b->data + *pos, sizeof n);
+  *pos += sizeof n;
+  if (n == SCAN_KEY_ABSENT) {
+    *out = (lr_field){ "", 0 };
+    return 0;
+  }
+  *out = (lr_field){ b->data + *pos, n };
+  *pos += n;
+  return 1;
+}
+
 /* Fills one row from its frame record. Runs on many threads: writes only row `ri` and
  * the worker's own scratch. */
 static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
                         const char *data, uint32_t input, const frame_rec *rec, size_t ri,
-                        scan_worker *w) {
+                        scan_worker *w, lr_buf *keys) {
   table_row *row = table_row_at(t, ri);
   const char *text = data + rec->offset;
   row->input = input;
@@ -173,6 +200,7 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   for (size_t u = 0; u < cfg->n_unique; u++) {
     const lr_value *v = &w->vals[cfg->unique_fields[u]];
     if (v->present) *table_unique_at(t, ri, u) = table_hash(v->str, v->str_len);
+    if (keys != NULL) scan_keys_put(keys, v->present ? v->str : NULL, v->str_len);
   }
   if (cfg->plan == NULL) return;
   const lr_value *id = &w->vals[cfg->plan->field[SCORE_LEAD_ID]];
@@ -184,29 +212,74 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
   int email_ok = scan_score(cfg, w, &full);
   row->score = (table_score){ full.fit, full.risk, full.priority, full.segment, full.disqualify,
                               full.tier, full.n_reasons, { full.reasons[0], full.reasons[1], full.reasons[2] } };
-  if (scan_dedupe_key(cfg->plan, w->vals, email_ok, w)) row->dedupe_hash = table_hash(w->key.data, w->key.len);
+  int has_key = scan_dedupe_key(cfg->plan, w->vals, email_ok, w);
+  if (has_key) row->dedupe_hash = table_hash(w->key.data, w->key.len);
+  if (keys != NULL) {
+    scan_keys_put(keys, has_key ? w->key.data : "", has_key ? w->key.len : 0);
+    scan_keys_put(keys, id->present ? id->str : "", id->present ? id->str_len : 0);
+  }
 }
 
 /* ---- streaming: one thread inflates, the others frame and parse behind it ----------
  *
- * Thread 0 runs ingest_stream_run, which publishes how much of the text is final. Every
- * thread (thread 0 once the input is inflated) loops: take a framed batch from the queue
- * and parse it, or — if no batch waits and nobody is framing — become the framer and
- * frame the next batch. Framing is sequential and owns the frame state and table_grow;
- * batches get their rows in order, so the table is the same for any thread count. A
- * frame decision is final only when every byte the framer could have looked at is
- * published: a record scan reaches at most max_record_bytes + 1 bytes past its start,
- * and a record's terminator needs the byte after it (CRLF); a decision that touched
- * unpublished bytes is undone and taken again when more text is there. */
+ * Thread 0 inflates (ingest_stream_step) and publishes how much of the text is final.
+ * Every thread (thread 0 whenever it may not inflate) loops over units of work: hand
+ * over parsed batches (bounded runs), parse a framed batch, or — if nobody is framing —
+ * become the framer and frame the next batch. Framing is sequential and owns the frame
+ * state and table_grow; batches get their rows in order, so the table is the same for
+ * any thread count. A frame decision is final only when every byte the framer could have
+ * looked at is published: a record scan reaches at most max_record_bytes + 1 bytes past
+ * its start, and a record's terminator needs the byte after it (CRLF); a decision that
+ * touched unpublished bytes is undone and taken again when more text is there.
+ *
+ * Bounded runs keep the framed batches in input order (inflight) until they are parsed
+ * and handed to the sink, which one thread at a time does; then the rows' chunks and text
+ * are given back, and thread 0 inflates only while less than text_window bytes are held.
+ * The window exceeds the framer's look-ahead (max_record_bytes + 2) and a batch, so the
+ * framer always gets the text it waits for once the batches before it are handed over. */
 
 #define SCAN_BATCH_RECORDS 32768
 #define SCAN_BATCH_BYTES ((size_t)8 << 20)
+#define SCAN_INFLATE_STEP ((size_t)4 << 20)
 
 typedef struct scan_batch {
-  frame_rec *recs;
+  frame_rec *recs;   /* freed once parsed */
   size_t n;
   size_t first_row;
+  size_t end_offset; /* after the last record's text */
+  lr_buf keys;       /* bounded runs: the accepted rows' keys (scan_keys_put) */
+  int done;          /* bounded runs: parsed, waiting to be handed over */
 } scan_batch;
+
+/* A FIFO of batches: [head, head + len). */
+typedef struct scan_fifo {
+  scan_batch **items;
+  size_t head, len, cap;
+} scan_fifo;
+
+static void scan_fifo_push(scan_fifo *q, scan_batch *b) {
+  if (q->head + q->len == q->cap) {
+    if (q->head > 0) { /* slide the live part down before growing */
+      memmove(q->items, q->items + q->head, q->len * sizeof *q->items);
+      q->head = 0;
+    } else {
+      q->cap = q->cap ? 2 * q->cap : 16;
+      q->items = lr_xrealloc(q->items, q->cap * sizeof *q->items);
+    }
+  }
+  q->items[q->head + q->len++] = b;
+}
+
+static scan_batch *scan_fifo_pop(scan_fifo *q) {
+  q->len--;
+  return q->items[q->head++];
+}
+
+static void scan_batch_free(scan_batch *b) {
+  free(b->recs);
+  lr_buf_release(&b->keys);
+  free(b);
+}
 
 enum { SCAN_INGESTING, SCAN_INGESTED, SCAN_INGEST_FAILED };
 
@@ -216,13 +289,17 @@ typedef struct scan_stream {
   scan_header *hdr;
   uint32_t input;
   const char *source;
+  ingest_stream *in;
   const char *data;             /* the text; bytes below `available` are final */
   _Atomic size_t available;
   _Atomic int ingest_state;     /* SCAN_INGESTING, then _INGESTED or _INGEST_FAILED */
-  par_lock lock;                /* guards the queue, the flags and err */
-  scan_batch *queue;            /* FIFO: [q_head, q_head + q_len) */
-  size_t q_head, q_len, q_cap;
-  int framer_busy, frame_done, failed;
+  _Atomic size_t released;      /* bounded: text below this was given back */
+  int bounded;
+  size_t window;                /* text held at most (inflated, not given back) */
+  par_lock lock;                /* guards the FIFOs, the flags and err */
+  scan_fifo queue;              /* framed, waiting for a parser */
+  scan_fifo inflight;           /* bounded: every framed batch until handed over */
+  int framer_busy, frame_done, retire_busy, failed;
   lr_err err;                   /* the first error */
   /* framer only (whoever holds framer_busy) */
   frame f;
@@ -237,9 +314,10 @@ static void scan_pause(void) {
   nanosleep(&ts, NULL);
 }
 
-/* Next final frame record into *rec. With batch_empty 0 it returns SCAN_NEXT_WAIT instead
- * of waiting for text, so a partial batch can go to work first. */
-static int scan_next_final(scan_stream *st, long ncols, int batch_empty, frame_rec *rec) {
+/* Next final frame record into *rec. Returns SCAN_NEXT_WAIT instead of waiting for text
+ * when the batch already has records (they go to work first) or when the caller may not
+ * wait (the inflating thread: the text comes from itself). */
+static int scan_next_final(scan_stream *st, long ncols, int may_wait, frame_rec *rec) {
   size_t margin = st->cfg->max_record_bytes + 2;
   for (;;) {
     int state = atomic_load_explicit(&st->ingest_state, memory_order_acquire);
@@ -263,16 +341,19 @@ static int scan_next_final(scan_stream *st, long ncols, int batch_empty, frame_r
         st->f = saved; /* looked at unpublished bytes (a long blank line): not final */
       }
     }
-    if (!batch_empty) return SCAN_NEXT_WAIT;
+    if (!may_wait) return SCAN_NEXT_WAIT;
     scan_pause();
   }
 }
 
-/* Reads and maps the input's header (the framer, once per input). */
-static int scan_stream_header(scan_stream *st, scan_worker *w) {
+/* Reads and maps the input's header (the framer, once per input): LR_OK, LR_ERR_INPUT
+ * (st->err set, or the ingest failed), or -1 when the text is not there yet and the
+ * caller may not wait (blank lines read so far stay counted). */
+static int scan_stream_header(scan_stream *st, scan_worker *w, int may_wait) {
   frame_rec rec;
   int got;
-  while ((got = scan_next_final(st, -1, 1, &rec)) == SCAN_NEXT_OK && rec.kind == FRAME_BLANK) st->blanks++;
+  while ((got = scan_next_final(st, -1, may_wait, &rec)) == SCAN_NEXT_OK && rec.kind == FRAME_BLANK) st->blanks++;
+  if (got == SCAN_NEXT_WAIT) return -1;
   if (got != SCAN_NEXT_OK) return LR_ERR_INPUT;
   const lr_field *names;
   size_t n_names;
@@ -302,26 +383,27 @@ static int scan_stream_header(scan_stream *st, scan_worker *w) {
   return LR_OK;
 }
 
-/* Frames the next batch (the framer only). 1: a batch; 0: the input is done; -1: error
- * (st->err set, or the ingest failed). */
-static int scan_frame_batch(scan_stream *st, scan_worker *w, scan_batch *b) {
+enum { SCAN_FRAME_ERROR = -1, SCAN_FRAME_END = 0, SCAN_FRAME_BATCH = 1, SCAN_FRAME_LATER = 2 };
+
+/* Frames the next batch (the framer only): SCAN_FRAME_BATCH (*out), _END (the input is
+ * done), _LATER (no text yet and the caller may not wait) or _ERROR (st->err set, or the
+ * ingest failed). */
+static int scan_frame_batch(scan_stream *st, scan_worker *w, int may_wait, scan_batch **out) {
   if (!st->header_done) {
-    int rc = scan_stream_header(st, w);
-    if (rc != LR_OK) return -1;
+    int rc = scan_stream_header(st, w, may_wait);
+    if (rc == -1) return SCAN_FRAME_LATER;
+    if (rc != LR_OK) return SCAN_FRAME_ERROR;
     st->header_done = 1;
   }
   long ncols = (long)st->hdr->n_cols;
   size_t cap = 1024, bytes = 0;
+  scan_batch *b = lr_xcalloc(1, sizeof *b);
   b->recs = lr_xmalloc(cap * sizeof *b->recs);
-  b->n = 0;
   frame_rec rec;
+  int got = SCAN_NEXT_OK;
   while (b->n < SCAN_BATCH_RECORDS && bytes < SCAN_BATCH_BYTES) {
-    int got = scan_next_final(st, ncols, b->n == 0, &rec);
-    if (got == SCAN_NEXT_FAILED) {
-      free(b->recs);
-      return -1;
-    }
-    if (got == SCAN_NEXT_WAIT || rec.kind == FRAME_END) break;
+    got = scan_next_final(st, ncols, may_wait && b->n == 0, &rec);
+    if (got != SCAN_NEXT_OK || rec.kind == FRAME_END) break;
     if (rec.kind == FRAME_BLANK) {
       st->blanks++;
       continue;
@@ -333,65 +415,164 @@ static int scan_frame_batch(scan_stream *st, scan_worker *w, scan_batch *b) {
     b->recs[b->n++] = rec;
     bytes += rec.len;
   }
-  if (b->n == 0) {
-    free(b->recs);
-    return 0;
+  if (got == SCAN_NEXT_FAILED || b->n == 0) {
+    scan_batch_free(b);
+    return got == SCAN_NEXT_FAILED ? SCAN_FRAME_ERROR : got == SCAN_NEXT_WAIT ? SCAN_FRAME_LATER : SCAN_FRAME_END;
   }
+  b->end_offset = b->recs[b->n - 1].offset + b->recs[b->n - 1].len;
   b->first_row = table_grow(st->t, b->n);
   if (b->first_row == SIZE_MAX) {
-    free(b->recs);
+    scan_batch_free(b);
     lr_err_set(&st->err, LR_ERR_INPUT, "%s: more than %zu rows in all inputs", st->source, TABLE_MAX_ROWS);
-    return -1;
+    return SCAN_FRAME_ERROR;
   }
+  *out = b;
+  return SCAN_FRAME_BATCH;
+}
+
+/* Gives back the text below `upto` (bounded runs; under the lock, so releases are in
+ * order). */
+static void scan_release_text(scan_stream *st, size_t upto) {
+  if (upto <= atomic_load_explicit(&st->released, memory_order_relaxed)) return;
+  ingest_stream_release(st->in, upto);
+  atomic_store_explicit(&st->released, upto, memory_order_release);
+}
+
+/* Hands batches[0, n) (parsed, in input order) to the sink, then frees their rows. */
+static int scan_hand_over(scan_stream *st, scan_batch **batches, size_t n, lr_err *err) {
+  const scan_config *cfg = st->cfg;
+  lr_field unique[cfg->n_unique + 1];
+  unsigned char present[cfg->n_unique + 1];
+  for (size_t k = 0; k < n; k++) {
+    scan_batch *b = batches[k];
+    size_t pos = 0;
+    for (size_t i = 0; i < b->n; i++) {
+      const table_row *row = table_row_at(st->t, b->first_row + i);
+      scan_keys keys = { unique, present, { "", 0 }, { "", 0 } };
+      if (row->status == ROW_ACCEPTED) {
+        for (size_t u = 0; u < cfg->n_unique; u++) present[u] = (unsigned char)scan_keys_get(&b->keys, &pos, &unique[u]);
+        if (cfg->plan != NULL) {
+          scan_keys_get(&b->keys, &pos, &keys.dedupe_key);
+          scan_keys_get(&b->keys, &pos, &keys.lead_id);
+        }
+      }
+      int rc = cfg->sink(cfg->sink_arg, row, st->data + row->offset, row->status == ROW_ACCEPTED ? &keys : NULL, err);
+      if (rc != LR_OK) return rc;
+    }
+  }
+  table_release_rows(st->t, batches[n - 1]->first_row + batches[n - 1]->n);
+  return LR_OK;
+}
+
+/* Hands over the parsed batches at the front of inflight, if no one else does (bounded
+ * runs; called with the lock held, which it gives back and takes again). 1: it did. */
+static int scan_stream_retire(scan_stream *st) {
+  if (st->retire_busy || st->failed) return 0;
+  size_t n = 0;
+  while (n < st->inflight.len && st->inflight.items[st->inflight.head + n]->done) n++;
+  if (n == 0) return 0;
+  scan_batch **batches = lr_xmalloc(n * sizeof *batches);
+  for (size_t k = 0; k < n; k++) batches[k] = scan_fifo_pop(&st->inflight);
+  st->retire_busy = 1;
+  par_lock_give(&st->lock);
+  lr_err err;
+  int rc = scan_hand_over(st, batches, n, &err);
+  par_lock_take(&st->lock);
+  st->retire_busy = 0;
+  if (rc != LR_OK && !st->failed) {
+    st->failed = 1;
+    st->err = err;
+  }
+  if (rc == LR_OK) scan_release_text(st, batches[n - 1]->end_offset);
+  for (size_t k = 0; k < n; k++) scan_batch_free(batches[k]);
+  free(batches);
   return 1;
 }
 
-static void scan_stream_push(scan_stream *st, const scan_batch *b) {
-  if (st->q_head + st->q_len == st->q_cap) {
-    if (st->q_head > 0) { /* slide the live part down before growing */
-      memmove(st->queue, st->queue + st->q_head, st->q_len * sizeof *st->queue);
-      st->q_head = 0;
-    } else {
-      st->q_cap = st->q_cap ? 2 * st->q_cap : 16;
-      st->queue = lr_xrealloc(st->queue, st->q_cap * sizeof *st->queue);
-    }
+enum { SCAN_WORK_DONE, SCAN_WORK_DID, SCAN_WORK_IDLE };
+
+/* One unit of work for any thread; may_wait 0 for the inflating thread. */
+static int scan_stream_step(scan_stream *st, scan_worker *w, int may_wait) {
+  const schema_map *map = &st->hdr->map;
+  par_lock_take(&st->lock);
+  if (st->bounded && scan_stream_retire(st)) {
+    par_lock_give(&st->lock);
+    return SCAN_WORK_DID;
   }
-  st->queue[st->q_head + st->q_len++] = *b;
+  if (st->queue.len > 0 && !st->failed) {
+    scan_batch *b = scan_fifo_pop(&st->queue);
+    par_lock_give(&st->lock);
+    lr_buf *keys = st->bounded ? &b->keys : NULL;
+    for (size_t i = 0; i < b->n; i++)
+      scan_record(st->t, st->cfg, map, st->data, st->input, &b->recs[i], b->first_row + i, w, keys);
+    free(b->recs);
+    b->recs = NULL;
+    if (!st->bounded) {
+      scan_batch_free(b);
+      return SCAN_WORK_DID;
+    }
+    par_lock_take(&st->lock);
+    b->done = 1;
+    par_lock_give(&st->lock);
+    return SCAN_WORK_DID;
+  }
+  int finished = st->frame_done && st->inflight.len == 0 && !st->retire_busy;
+  if (finished || st->failed) {
+    par_lock_give(&st->lock);
+    return SCAN_WORK_DONE;
+  }
+  if (st->framer_busy || st->frame_done) {
+    par_lock_give(&st->lock);
+    return SCAN_WORK_IDLE;
+  }
+  st->framer_busy = 1;
+  par_lock_give(&st->lock);
+  scan_batch *b = NULL;
+  int got = scan_frame_batch(st, w, may_wait, &b);
+  par_lock_take(&st->lock);
+  if (got == SCAN_FRAME_BATCH) {
+    scan_fifo_push(&st->queue, b);
+    if (st->bounded) scan_fifo_push(&st->inflight, b);
+  } else if (got == SCAN_FRAME_END) {
+    st->frame_done = 1;
+  } else if (got == SCAN_FRAME_ERROR) {
+    st->failed = 1;
+  }
+  /* nothing in flight: the text the framer has passed (blank lines, the header) is done */
+  if (st->bounded && st->inflight.len == 0 && !st->retire_busy && got != SCAN_FRAME_ERROR && st->started)
+    scan_release_text(st, st->f.pos);
+  st->framer_busy = 0;
+  par_lock_give(&st->lock);
+  return got == SCAN_FRAME_LATER ? SCAN_WORK_IDLE : SCAN_WORK_DID;
 }
 
-/* Every thread's loop: parse queued batches, frame when nobody does, until done. */
-static void scan_stream_work(scan_stream *st, scan_worker *w) {
-  const schema_map *map = &st->hdr->map;
+/* Thread 0: one inflate step if the input is not all there and the window allows it.
+ * 1: it inflated (or failed, which the others see in ingest_state). */
+static int scan_stream_inflate(scan_stream *st, lr_err *err) {
+  if (atomic_load_explicit(&st->ingest_state, memory_order_relaxed) != SCAN_INGESTING) return 0;
+  size_t avail = atomic_load_explicit(&st->available, memory_order_relaxed);
+  if (avail - atomic_load_explicit(&st->released, memory_order_acquire) >= st->window) return 0;
+  int done = 0;
+  int rc = ingest_stream_step(st->in, SCAN_INFLATE_STEP, &st->available, &done, err);
+  if (rc != LR_OK || done)
+    atomic_store_explicit(&st->ingest_state, rc == LR_OK ? SCAN_INGESTED : SCAN_INGEST_FAILED, memory_order_release);
+  return 1;
+}
+
+/* Every thread's loop until the input is scanned (or failed). */
+static void scan_stream_work(scan_stream *st, scan_worker *w, int inflater, double *inflate_seconds,
+                             lr_err *ingest_err) {
   for (;;) {
-    par_lock_take(&st->lock);
-    if (st->q_len > 0 && !st->failed) {
-      scan_batch b = st->queue[st->q_head++];
-      st->q_len--;
-      par_lock_give(&st->lock);
-      for (size_t i = 0; i < b.n; i++)
-        scan_record(st->t, st->cfg, map, st->data, st->input, &b.recs[i], b.first_row + i, w);
-      free(b.recs);
-      continue;
+    if (inflater) {
+      double t0 = lr_clock_seconds();
+      int did = scan_stream_inflate(st, ingest_err);
+      *inflate_seconds += lr_clock_seconds() - t0;
+      if (did) continue;
     }
-    if (st->frame_done || st->failed) {
-      par_lock_give(&st->lock);
-      return;
-    }
-    if (st->framer_busy) {
-      par_lock_give(&st->lock);
-      scan_pause();
-      continue;
-    }
-    st->framer_busy = 1;
-    par_lock_give(&st->lock);
-    scan_batch b;
-    int got = scan_frame_batch(st, w, &b);
-    par_lock_take(&st->lock);
-    if (got > 0) scan_stream_push(st, &b);
-    else if (got == 0) st->frame_done = 1;
-    else st->failed = 1;
-    st->framer_busy = 0;
-    par_lock_give(&st->lock);
+    int may_wait = !inflater || atomic_load_explicit(&st->ingest_state, memory_order_acquire) != SCAN_INGESTING;
+    int got = scan_stream_step(st, w, may_wait);
+    if (got == SCAN_WORK_DONE) return;
+    if (got == SCAN_WORK_IDLE) scan_pause();
   }
 }
 
@@ -400,41 +581,47 @@ static int scan_one_input(table *t, const scan_config *cfg, const char *source, 
   ingest_stream *in;
   int rc = ingest_stream_open(source, &in, err);
   if (rc != LR_OK) return rc;
-  scan_stream st = { .t = t, .cfg = cfg, .hdr = hdr, .source = source, .data = ingest_stream_data(in) };
+  scan_stream st = { .t = t, .cfg = cfg, .hdr = hdr, .source = source, .in = in,
+                     .data = ingest_stream_data(in), .bounded = cfg->sink != NULL,
+                     .window = cfg->sink != NULL ? cfg->text_window : SIZE_MAX };
   st.input = table_add_input(t, source);
   atomic_init(&st.available, 0);
   atomic_init(&st.ingest_state, SCAN_INGESTING);
+  atomic_init(&st.released, 0);
   lr_err_clear(&st.err);
   par_lock_init(&st.lock);
   lr_err ingest_err;
-  int ingest_rc = LR_OK;
+  lr_err_clear(&ingest_err);
   double ingest_seconds = 0;
 #pragma omp parallel num_threads(n_workers)
   {
     int thread = par_thread_num();
-    if (thread == 0) {
-      double t0 = lr_clock_seconds();
-      ingest_rc = ingest_stream_run(in, &st.available, &ingest_err);
-      ingest_seconds = lr_clock_seconds() - t0;
-      atomic_store_explicit(&st.ingest_state, ingest_rc == LR_OK ? SCAN_INGESTED : SCAN_INGEST_FAILED,
-                            memory_order_release);
-    }
-    scan_stream_work(&st, &workers[thread]);
+    scan_stream_work(&st, &workers[thread], thread == 0, &ingest_seconds, &ingest_err);
   }
   par_lock_destroy(&st.lock);
-  for (size_t i = st.q_head; i < st.q_head + st.q_len; i++) free(st.queue[i].recs);
-  free(st.queue);
+  while (st.queue.len > 0) {
+    scan_batch *b = scan_fifo_pop(&st.queue);
+    if (!st.bounded) scan_batch_free(b); /* bounded: every batch is in inflight too */
+  }
+  while (st.inflight.len > 0) scan_batch_free(scan_fifo_pop(&st.inflight));
+  free(st.queue.items);
+  free(st.inflight.items);
   *read_seconds += ingest_seconds;
-  if (ingest_rc != LR_OK || st.failed) {
+  int ingest_failed = atomic_load(&st.ingest_state) == SCAN_INGEST_FAILED;
+  if (ingest_failed || st.failed) {
     ingest_stream_abort(in);
-    *err = ingest_rc != LR_OK ? ingest_err : st.err;
+    *err = ingest_failed ? ingest_err : st.err;
     return err->code;
+  }
+  t->blank_lines += st.blanks;
+  if (st.bounded) { /* every row was handed over: the text is not needed any more */
+    ingest_stream_abort(in);
+    return LR_OK;
   }
   char *data;
   size_t len, map_len;
   ingest_stream_close(in, &data, &len, &map_len);
   table_set_input_data(t, st.input, data, len, map_len);
-  t->blank_lines += st.blanks;
   return LR_OK;
 }
 

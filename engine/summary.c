@@ -1,4 +1,4 @@
-/* summary.c — summary.json: counts over the lead table, history statistics, run facts. */
+/* summary.c — summary.json: counts over the rows (summary_tally), history statistics, run facts. */
 #include "summary.h"
 
 #include <math.h>
@@ -112,45 +112,51 @@ static void json_count_map(lr_buf *b, int indent, summary_map *m) {
   json_close(b, indent, '}', first);
 }
 
-/* Rows counted by enum index (one pass, no string work per row); the string maps are
- * built from the non-zero counters afterwards. Reject reasons are per (reason, field). */
-typedef struct summary_tally {
-  long long ranked, disq, dup, rej, tiers[5];
-  long long segment[SEG_COUNT], disqualify[DQ_COUNT], reason[MODEL_N_COMPONENTS];
-  long long *reject;  /* [reason * (n_fields + 1) + field + 1] */
-} summary_tally;
+void summary_tally_init(summary_tally *c, const schema *s, int scored) {
+  memset(c, 0, sizeof *c);
+  c->n_fields = s->n_fields;
+  c->scored = scored;
+  c->reject = lr_xcalloc((size_t)LR_REASON_COUNT * (s->n_fields + 1), sizeof *c->reject);
+}
+
+void summary_tally_release(summary_tally *c) {
+  free(c->reject);
+  c->reject = NULL;
+}
 
 /* Scores exist only when scoring (validate's accepted rows have none). */
-static void summary_tally_rows(const table *t, size_t n_fields, int scored, summary_tally *c) {
-  for (size_t i = 0; i < t->n_rows; i++) {
-    const table_row *r = table_row_at(t, i);
-    if (r->status == ROW_REJECTED) {
-      c->rej++;
-      c->reject[(size_t)r->reason * (n_fields + 1) + (size_t)(r->reason_field + 1)]++;
-    } else if (r->status == ROW_DUPLICATE) {
-      c->dup++;
-    } else if (scored) {
-      c->segment[r->score.segment]++;
-      if (r->score.disqualify != DQ_NONE) {
-        c->disq++;
-        c->tiers[4]++;
-        c->disqualify[r->score.disqualify]++;
-      } else {
-        c->ranked++;
-        c->tiers[r->score.tier - 'A']++;
-        for (int k = 0; k < r->score.n_reasons; k++) c->reason[r->score.reasons[k]]++;
-      }
+void summary_tally_row(summary_tally *c, const table_row *r) {
+  c->input_rows++;
+  if (r->status == ROW_REJECTED) {
+    c->rej++;
+    c->reject[(size_t)r->reason * (c->n_fields + 1) + (size_t)(r->reason_field + 1)]++;
+  } else if (r->status == ROW_DUPLICATE) {
+    c->dup++;
+  } else if (c->scored) {
+    c->segment[r->score.segment]++;
+    if (r->score.disqualify != DQ_NONE) {
+      c->disq++;
+      c->tiers[4]++;
+      c->disqualify[r->score.disqualify]++;
+    } else {
+      c->ranked++;
+      c->tiers[r->score.tier - 'A']++;
+      for (int k = 0; k < r->score.n_reasons; k++) c->reason[r->score.reasons[k]]++;
     }
   }
 }
 
-static void summary_counts(lr_buf *b, const table *t, const schema *s, int scored) {
-  summary_tally c = { 0 };
+void summary_tally_table(summary_tally *c, const table *t) {
+  for (size_t i = 0; i < t->n_rows; i++) summary_tally_row(c, table_row_at(t, i));
+  c->blank_lines += (long long)t->blank_lines;
+}
+
+static void summary_counts(lr_buf *b, const summary_tally *tally, const schema *s) {
+  const summary_tally c = *tally;
+  const int scored = c.scored;
   size_t n_keys = (size_t)LR_REASON_COUNT * (s->n_fields + 1);
-  c.reject = lr_xcalloc(n_keys, sizeof *c.reject);
-  summary_tally_rows(t, s->n_fields, scored, &c);
   long long n_ranked = c.ranked, n_disq = c.disq, n_dup = c.dup, n_rej = c.rej;
-  long long *tiers = c.tiers;
+  const long long *tiers = c.tiers;
   summary_map seg = { 0 }, disq = { 0 }, reasons = { 0 }, rejects = { 0 };
   for (int k = 0; k < SEG_COUNT; k++)
     if (c.segment[k]) summary_map_add(&seg, score_segment_name(k), c.segment[k]);
@@ -166,11 +172,10 @@ static void summary_counts(lr_buf *b, const table *t, const schema *s, int score
     output_reason_text(&key, s, text, sizeof text);
     summary_map_add(&rejects, text, c.reject[k]);
   }
-  free(c.reject);
   int first = 1;
   lr_buf_putc(b, '{');
   json_key(b, 2, "input_rows", &first);
-  json_int(b, (long long)t->n_rows);
+  json_int(b, c.input_rows);
   if (scored) {
     json_key(b, 2, "ranked", &first);
     json_int(b, n_ranked);
@@ -182,7 +187,7 @@ static void summary_counts(lr_buf *b, const table *t, const schema *s, int score
   json_key(b, 2, "rejected", &first);
   json_int(b, n_rej);
   json_key(b, 2, "blank_lines", &first);
-  json_int(b, (long long)t->blank_lines);
+  json_int(b, c.blank_lines);
   if (scored) {
     json_key(b, 2, "by_tier", &first);
     lr_buf_putc(b, '{');
@@ -257,13 +262,13 @@ static void summary_history(lr_buf *b, const summary_info *info) {
   json_close(b, 1, '}', 0);
 }
 
-int summary_write(const char *outdir, const table *t, const schema *s, const summary_info *info,
-                  int do_fsync, output_pending *pending, lr_err *err) {
+int summary_write(const char *outdir, const summary_tally *tally, const schema *s,
+                  const summary_info *info, int do_fsync, output_pending *pending, lr_err *err) {
   lr_buf b = { 0 };
   int first = 1;
   lr_buf_putc(&b, '{');
   json_key(&b, 1, "counts", &first);
-  summary_counts(&b, t, s, info->history != NULL);
+  summary_counts(&b, tally, s);
   if (info->history != NULL) {
     json_key(&b, 1, "history", &first);
     summary_history(&b, info);

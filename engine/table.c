@@ -24,7 +24,7 @@ void table_free(table *t) {
     else free(t->inputs[i].data);
   }
   free(t->inputs);
-  for (size_t c = 0; c < TABLE_N_CHUNKS && t->row_chunks[c] != NULL; c++) {
+  for (size_t c = t->n_released_chunks; c < TABLE_N_CHUNKS && t->row_chunks[c] != NULL; c++) {
     free(t->row_chunks[c]);
     if (t->unique_chunks != NULL) free(t->unique_chunks[c]);
   }
@@ -55,6 +55,18 @@ size_t table_grow(table *t, size_t n) {
     if (t->n_unique > 0) t->unique_chunks[c] = lr_xcalloc(TABLE_CHUNK_ROWS * t->n_unique, sizeof **t->unique_chunks);
   }
   return first;
+}
+
+void table_release_rows(table *t, size_t upto) {
+  for (size_t c = t->n_released_chunks; (c + 1) * TABLE_CHUNK_ROWS <= upto; c++) {
+    free(t->row_chunks[c]);
+    t->row_chunks[c] = NULL;
+    if (t->unique_chunks != NULL) {
+      free(t->unique_chunks[c]);
+      t->unique_chunks[c] = NULL;
+    }
+    t->n_released_chunks = c + 1;
+  }
 }
 
 uint64_t table_hash(const char *s, size_t len) {

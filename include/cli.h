@@ -33,7 +33,12 @@ typedef struct cli_opts {
   int dup_first;               /* --duplicate-columns first */
   double max_reject_rate;      /* --max-reject-rate (default 0.05) */
   long max_record_bytes;       /* --max-record-bytes (default 65536) */
+  long memory_mb;              /* --memory MB (0: everything in memory) */
 } cli_opts;
+
+/* The smallest --memory: below it the fixed parts (the scan's text window must hold a
+ * couple of the largest records and a batch) would be most of the budget. */
+#define CLI_MEMORY_MIN_MB 64
 
 /* Parses argv into *o. LR_ERR_USAGE with a message on any problem. */
 int cli_parse(int argc, char **argv, cli_opts *o, lr_err *err) LR_MUST_CHECK;

@@ -36,9 +36,10 @@ int output_pending_publish(output_pending *p, lr_err *err) LR_MUST_CHECK;
 /* Discards every pending file (their temporaries are removed). */
 void output_pending_abort(output_pending *p);
 
-/* Removes temporaries of leadrank's output names in outdir (DIR/.NAME.tmp-PID) whose PID
- * is no longer running: what a run killed by SIGKILL or a crash left behind. A warning
- * names each one. Temporaries of live processes are left alone. */
+/* Removes temporaries of leadrank's output names in outdir (DIR/.NAME.tmp-PID), and
+ * spill directories (DIR/.leadrank-spill-PID, spill.h), whose PID is no longer running:
+ * what a run killed by SIGKILL or a crash left behind. A warning names each one.
+ * Temporaries of live processes are left alone. */
 void output_remove_stale_temps(const char *outdir);
 
 /* This process's temporary paths of every output name in outdir, into paths[0, max): what
@@ -53,6 +54,41 @@ typedef struct output_config {
   output_pending *pending;  /* where the finished files go */
 } output_config;
 
+/* ---- one output file, written from items ---------------------------------------
+ * output_file_open (writes the header) → output_file_write … (items in file order) →
+ * output_file_finish (the file joins cfg->pending) or output_file_abort. Each
+ * output_file_write formats its items in parallel (cfg->n_threads) and appends them in
+ * order; call it outside parallel regions. Both the in-memory run (the drivers below)
+ * and the spilling run (spill.h) write through it, so the bytes cannot differ. */
+enum output_kind { OUTPUT_RANKED, OUTPUT_DISQUALIFIED, OUTPUT_DUPLICATES, OUTPUT_REJECTS,
+                   OUTPUT_KIND_COUNT };
+
+/* Items are formatted in blocks of this many (the drivers' unit of work). */
+#define OUTPUT_BLOCK_ROWS 16384
+
+/* One row to write, with what its file needs beyond the row. Pointers are the caller's,
+ * valid during the output_file_write call. */
+typedef struct output_item {
+  const table_row *row;
+  const char *text;      /* the raw record text (row->len bytes) */
+  lr_field kept_id;      /* duplicates.csv: duplicate_of, the kept row's lead_id */
+  uint64_t rank;         /* ranked.csv: 1-based */
+} output_item;
+
+typedef struct output_file output_file;
+
+/* t: the INPUT names (rejects); hdr: the input columns (every kind but rejects); s: the
+ * schema's field names (rejects). */
+int output_file_open(const output_config *cfg, int kind, const table *t, const scan_header *hdr,
+                     const schema *s, output_file **out, lr_err *err) LR_MUST_CHECK;
+void output_file_write(output_file *f, const output_item *items, size_t n);
+/* Frees f; the finished file is added to cfg->pending (on failure it is discarded). */
+int output_file_finish(output_file *f, lr_err *err) LR_MUST_CHECK;
+/* Frees f and discards its file. Accepts NULL. */
+void output_file_abort(output_file *f);
+
+/* ---- the in-memory run's drivers ------------------------------------------------- */
+
 /* Writes ranked, disqualified and duplicates (score). ranked: rank_rows' order; scan: the
  * scan's config, to re-derive the kept rows' lead_ids for duplicate_of. */
 int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
@@ -60,8 +96,8 @@ int output_write_scored(const table *t, const scan_header *hdr, const scan_confi
                         lr_err *err) LR_MUST_CHECK;
 
 /* Writes rejects.csv (score and validate). */
-int output_write_rejects(const table *t, const schema *s, const output_config *cfg,
-                         lr_err *err) LR_MUST_CHECK;
+int output_write_rejects(const table *t, const scan_header *hdr, const schema *s,
+                         const output_config *cfg, lr_err *err) LR_MUST_CHECK;
 
 /* "bad_number:budget": a rejected row's reason as written in rejects.csv. */
 void output_reason_text(const table_row *r, const schema *s, char *buf, size_t buf_len);

@@ -8,6 +8,11 @@
  * table is the same for any thread count (scan.c explains the finality rule for text that
  * is still arriving).
  *
+ * Bounded runs (a sink in the config) instead hand every row to the sink in input order
+ * and release the table rows and input text behind them, and the inflating thread stays
+ * at most text_window bytes ahead, parsing when it may not inflate (with one thread it
+ * does both in turn).
+ *
  * The header rules (SPEC §2, A8, A9, A40, A41): the first non-blank record is the header;
  * no header at all, or one that is rejected, not UTF-8, or maps badly, is LR_ERR_INPUT;
  * every later INPUT must map its columns like the first.
@@ -29,6 +34,21 @@
 #include "score.h"
 #include "table.h"
 
+/* What a bounded run needs of an accepted row besides its table_row: the bytes the table
+ * keeps only as hashes. Absent values have present 0. */
+typedef struct scan_keys {
+  const lr_field *unique;              /* [n_unique] the unique fields' values */
+  const unsigned char *unique_present; /* [n_unique] */
+  lr_field dedupe_key;                 /* score: the SPEC §5 key; len 0: none */
+  lr_field lead_id;                    /* score: the trimmed lead_id ("" when absent) */
+} scan_keys;
+
+/* A bounded run's sink: receives every row once, in input order (keys NULL for rejected
+ * rows), from one thread at a time. text: the raw record (row->len bytes), valid during
+ * the call. A non-LR_OK return stops the scan with that error. */
+typedef int (*scan_sink_fn)(void *arg, const table_row *row, const char *text,
+                            const scan_keys *keys, lr_err *err);
+
 typedef struct scan_config {
   int n_threads;                /* threads of the scan (one inflates while the others parse) */
   const schema *schema;
@@ -42,6 +62,12 @@ typedef struct scan_config {
   const model *model;
   const history *history;
   int32_t as_of;
+  /* bounded run (--memory): sink != NULL hands every row over as soon as it and all rows
+   * before it are scanned; the table then keeps only rows in flight (table_release_rows)
+   * and each input at most text_window bytes of text beyond what was handed over. */
+  scan_sink_fn sink;
+  void *sink_arg;
+  size_t text_window;
 } scan_config;
 
 typedef struct scan_header {

@@ -85,6 +85,7 @@ typedef struct table {
                                of unique fields (lead_id, `unique` constraints); 0: absent */
   size_t n_unique;
   uint64_t blank_lines;
+  size_t n_released_chunks; /* chunks below this were freed (table_release_rows) */
 } table;
 
 /* Row indexes are 32-bit (sort keys, dup_of). */
@@ -104,6 +105,11 @@ void table_set_input_data(table *t, uint32_t input, char *data, size_t len, size
  * SIZE_MAX when TABLE_MAX_ROWS would be exceeded. One thread at a time may call it (the
  * framer) while others fill rows handed out earlier. */
 size_t table_grow(table *t, size_t n);
+
+/* A bounded run (scan.h) is done with rows below `upto`: the chunks holding only such rows
+ * are freed, and those rows must not be read again. The thread that calls it may run
+ * beside the one in table_grow (they touch different chunks). */
+void table_release_rows(table *t, size_t upto);
 
 /* The grouping hash of a value (never 0, which marks "absent"). */
 uint64_t table_hash(const char *s, size_t len);
