@@ -74,24 +74,11 @@ struct csvw {
 
 /* ---- lr_buf ---------------------------------------------------------------------- */
 
-void lr_buf_reserve(lr_buf *b, size_t extra) {
-  if (b->cap - b->len >= extra) return;
+void lr_buf_grow(lr_buf *b, size_t extra) {
   size_t cap = b->cap ? b->cap : 256;
   while (cap - b->len < extra) cap += cap / 2 + 1;
   b->data = lr_xrealloc(b->data, cap);
   b->cap = cap;
-}
-
-void lr_buf_put(lr_buf *b, const char *s, size_t len) {
-  if (len == 0) return;
-  lr_buf_reserve(b, len);
-  memcpy(b->data + b->len, s, len);
-  b->len += len;
-}
-
-void lr_buf_putc(lr_buf *b, char c) {
-  if (b->len == b->cap) lr_buf_reserve(b, 1);
-  b->data[b->len++] = c;
 }
 
 void lr_buf_release(lr_buf *b) {

@@ -97,11 +97,23 @@ static void output_put_score(lr_buf *out, double x) {
 
 static void output_put_str(lr_buf *out, const char *s) { lr_buf_put(out, s, strlen(s)); }
 
+/* Decimal, without printf (once per ranked row). */
+static void output_put_u64(lr_buf *out, uint64_t v) {
+  char digits[20];
+  size_t n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  lr_buf_reserve(out, n);
+  while (n > 0) out->data[out->len++] = digits[--n];
+}
+
 static void output_format_ranked(const output_file *f, const output_item *it, csvparse *p, lr_buf *out) {
   (void)f;
   const table_row *r = it->row;
-  char rank[32];
-  lr_buf_put(out, rank, (size_t)snprintf(rank, sizeof rank, "%llu,", (unsigned long long)it->rank));
+  output_put_u64(out, it->rank);
+  lr_buf_putc(out, ',');
   output_put_score(out, r->score.priority);
   lr_buf_putc(out, ',');
   output_put_score(out, r->score.fit);

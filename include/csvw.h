@@ -26,6 +26,7 @@
 #define LR_CSVW_H
 
 #include <stddef.h>
+#include <string.h>
 
 #include "lr_err.h"
 #include "row.h"
@@ -38,10 +39,27 @@ typedef struct lr_buf {
   size_t cap;
 } lr_buf;
 
-void lr_buf_reserve(lr_buf *b, size_t extra);
-void lr_buf_put(lr_buf *b, const char *s, size_t len);
-void lr_buf_putc(lr_buf *b, char c);
+/* Room for `extra` more bytes (the slow path of lr_buf_reserve). */
+void lr_buf_grow(lr_buf *b, size_t extra);
 void lr_buf_release(lr_buf *b); /* frees data; b may be reused after */
+
+/* Inline: formatting an output row appends a dozen small pieces, and a call per piece
+ * was a tenth of the run (perf, 5M rows). */
+static inline void lr_buf_reserve(lr_buf *b, size_t extra) {
+  if (b->cap - b->len < extra) lr_buf_grow(b, extra);
+}
+
+static inline void lr_buf_put(lr_buf *b, const char *s, size_t len) {
+  if (len == 0) return;
+  lr_buf_reserve(b, len);
+  memcpy(b->data + b->len, s, len);
+  b->len += len;
+}
+
+static inline void lr_buf_putc(lr_buf *b, char c) {
+  if (b->len == b->cap) lr_buf_grow(b, 1);
+  b->data[b->len++] = c;
+}
 
 /* Appends one field, quoted by the rule above (no separator). */
 void csvw_buf_field(lr_buf *b, const char *s, size_t len);
