@@ -47,7 +47,8 @@ typedef struct run_state {
   table *table;
   scan_config scan;            /* kept after the scan: re-deriving values needs it */
   scan_header header;
-  scan_rederiver *rederiver;   /* for the sequential stages (unique, dedupe, rank) */
+  scan_rederiver **rederivers; /* one per thread (dedupe re-derives in parallel); [0] for
+                                  the sequential stages (unique, rank) */
   output_pending pending;      /* finished outputs, published together at the end */
   spill *spill;                /* --memory: the bounded run's spilled state */
   summary_tally tally;         /* every row's final status, counted */
@@ -169,8 +170,9 @@ static int run_scan(run_state *r, int scoring, lr_err *err) {
   run_record(r, "inflate_overlapped", inflate_seconds);
   run_mark(r, scoring ? "scan_score" : "scan");
   if (r->spill != NULL) return LR_OK; /* spill_write_outputs settles uniqueness */
-  r->rederiver = scan_rederiver_new(r->table, &r->scan, &r->header);
-  unique_apply(r->table, r->rederiver, r->unique_fields, r->n_unique, lead_id);
+  r->rederivers = lr_xcalloc((size_t)r->threads, sizeof *r->rederivers);
+  for (int k = 0; k < r->threads; k++) r->rederivers[k] = scan_rederiver_new(r->table, &r->scan, &r->header);
+  unique_apply(r->table, r->rederivers[0], r->unique_fields, r->n_unique, lead_id);
   return LR_OK;
 }
 
@@ -190,7 +192,9 @@ static void run_release(run_state *r) {
   spill_free(r->spill);
   summary_tally_release(&r->tally);
   free(r->unique_fields);
-  scan_rederiver_free(r->rederiver);
+  if (r->rederivers != NULL)
+    for (int k = 0; k < r->threads; k++) scan_rederiver_free(r->rederivers[k]);
+  free(r->rederivers);
   free(r->ranked);
   scan_header_release(&r->header);
   table_free(r->table);
@@ -224,8 +228,8 @@ static int run_score_steps(run_state *r, lr_err *err) {
       return rc;
     run_mark(r, "settle_write");
   } else {
-    dedupe_apply(r->table, r->rederiver);
-    r->ranked = rank_rows(r->table, r->rederiver, &r->n_ranked);
+    dedupe_apply(r->table, r->rederivers, r->threads);
+    r->ranked = rank_rows(r->table, r->rederivers[0], &r->n_ranked);
     run_mark(r, "dedupe_rank");
     if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
     output_remove_stale_temps(o->outdir);

@@ -1,13 +1,14 @@
 /* dedupe.c — duplicate people: (key hash, row) pairs sorted by hash with a stable radix
  * sort; within a run of equal hashes the keys are re-derived, rows are grouped by exact
  * key bytes, and each group keeps its latest created_at (tie: the earliest row, which
- * comes first). */
+ * comes first). Runs are settled in parallel. */
 #include "dedupe.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lr_err.h"
+#include "par.h"
 #include "radix.h"
 
 /* Settles one run of equal hashes (rows ascending): keys[e] is the key of pairs[start+e]. */
@@ -36,7 +37,39 @@ static void dedupe_settle_run(table *t, const radix_pair *pairs, size_t start, s
   }
 }
 
-void dedupe_apply(table *t, scan_rederiver *rd) {
+/* A run of equal hashes: pairs[start, end). */
+typedef struct dedupe_run {
+  size_t start, end;
+} dedupe_run;
+
+/* One thread's buffers for the keys of a run. */
+typedef struct dedupe_scratch {
+  char **keys;
+  size_t *lens;
+  unsigned char *grouped;
+  size_t cap;
+} dedupe_scratch;
+
+/* Re-derives the keys of one run and settles it (runs share no rows). */
+static void dedupe_settle(table *t, scan_rederiver *rd, const radix_pair *pairs, dedupe_run run,
+                          dedupe_scratch *x) {
+  size_t k = run.end - run.start;
+  if (k > x->cap) {
+    x->cap = k;
+    x->keys = lr_xrealloc(x->keys, x->cap * sizeof *x->keys);
+    x->lens = lr_xrealloc(x->lens, x->cap * sizeof *x->lens);
+    x->grouped = lr_xrealloc(x->grouped, x->cap);
+  }
+  for (size_t e = 0; e < k; e++) {
+    lr_field key = scan_rederive_dedupe_key(rd, pairs[run.start + e].index);
+    x->keys[e] = lr_xstrndup(key.ptr, key.len);
+    x->lens[e] = key.len;
+  }
+  dedupe_settle_run(t, pairs, run.start, run.end, x->keys, x->lens, x->grouped);
+  for (size_t e = 0; e < k; e++) free(x->keys[e]);
+}
+
+void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads) {
   size_t n = 0;
   radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
   for (size_t i = 0; i < t->n_rows; i++) {
@@ -45,33 +78,31 @@ void dedupe_apply(table *t, scan_rederiver *rd) {
     pairs[n++] = (radix_pair){ r->dedupe_hash, (uint32_t)i };
   }
   radix_sort_pairs(pairs, n);
-  char **keys = NULL;
-  size_t *lens = NULL;
-  unsigned char *grouped = NULL;
-  size_t cap = 0, start = 0;
-  while (start < n) {
+  dedupe_run *runs = NULL;
+  size_t n_runs = 0, runs_cap = 0;
+  for (size_t start = 0; start < n;) {
     size_t end = start + 1;
     while (end < n && pairs[end].key == pairs[start].key) end++;
-    size_t k = end - start;
-    if (k > 1) {
-      if (k > cap) {
-        cap = k;
-        keys = lr_xrealloc(keys, cap * sizeof *keys);
-        lens = lr_xrealloc(lens, cap * sizeof *lens);
-        grouped = lr_xrealloc(grouped, cap);
+    if (end - start > 1) {
+      if (n_runs == runs_cap) {
+        runs_cap = runs_cap ? 2 * runs_cap : 1024;
+        runs = lr_xrealloc(runs, runs_cap * sizeof *runs);
       }
-      for (size_t e = 0; e < k; e++) {
-        lr_field key = scan_rederive_dedupe_key(rd, pairs[start + e].index);
-        keys[e] = lr_xstrndup(key.ptr, key.len);
-        lens[e] = key.len;
-      }
-      dedupe_settle_run(t, pairs, start, end, keys, lens, grouped);
-      for (size_t e = 0; e < k; e++) free(keys[e]);
+      runs[n_runs++] = (dedupe_run){ start, end };
     }
     start = end;
   }
-  free(keys);
-  free(lens);
-  free(grouped);
+  /* re-deriving a key re-parses and validates its row: most of this stage's time */
+#pragma omp parallel num_threads(n_threads)
+  {
+    dedupe_scratch x = { 0 };
+    scan_rederiver *rd = rds[par_thread_num()];
+#pragma omp for schedule(dynamic, 256)
+    for (size_t r = 0; r < n_runs; r++) dedupe_settle(t, rd, pairs, runs[r], &x);
+    free(x.keys);
+    free(x.lens);
+    free(x.grouped);
+  }
+  free(runs);
   free(pairs);
 }

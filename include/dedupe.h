@@ -6,7 +6,9 @@
  * ROW_ACCEPTED (tie: earliest in input order); the others become ROW_DUPLICATE with
  * dup_of = the kept row. Runs before ranked / disqualified are decided, so the duplicate
  * of a disqualified row is still a duplicate. Exact on the key bytes; the hash only
- * groups. Sequential.
+ * groups. Runs of equal hashes are settled in parallel on n_threads threads, thread k
+ * re-deriving with rds[k]: a run touches only its own rows, so the result does not depend
+ * on the threads.
  */
 #ifndef LR_DEDUPE_H
 #define LR_DEDUPE_H
@@ -14,6 +16,6 @@
 #include "scan.h"
 #include "table.h"
 
-void dedupe_apply(table *t, scan_rederiver *rd);
+void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads);
 
 #endif
