@@ -47,8 +47,8 @@ typedef struct run_state {
   table *table;
   scan_config scan;            /* kept after the scan: re-deriving values needs it */
   scan_header header;
-  scan_rederiver **rederivers; /* one per thread (dedupe re-derives in parallel); [0] for
-                                  the sequential stages (unique, rank) */
+  scan_rederiver **rederivers; /* one per thread: unique, dedupe and rank re-derive bytes
+                                  in parallel */
   output_pending pending;      /* finished outputs, published together at the end */
   spill *spill;                /* --memory: the bounded run's spilled state */
   summary_tally tally;         /* every row's final status, counted */
@@ -172,7 +172,7 @@ static int run_scan(run_state *r, int scoring, lr_err *err) {
   if (r->spill != NULL) return LR_OK; /* spill_write_outputs settles uniqueness */
   r->rederivers = lr_xcalloc((size_t)r->threads, sizeof *r->rederivers);
   for (int k = 0; k < r->threads; k++) r->rederivers[k] = scan_rederiver_new(r->table, &r->scan, &r->header);
-  unique_apply(r->table, r->rederivers[0], r->unique_fields, r->n_unique, lead_id);
+  unique_apply(r->table, r->rederivers, r->threads, r->unique_fields, r->n_unique, lead_id);
   return LR_OK;
 }
 
@@ -229,7 +229,7 @@ static int run_score_steps(run_state *r, lr_err *err) {
     run_mark(r, "settle_write");
   } else {
     dedupe_apply(r->table, r->rederivers, r->threads);
-    r->ranked = rank_rows(r->table, r->rederivers[0], &r->n_ranked);
+    r->ranked = rank_rows(r->table, r->rederivers, r->threads, &r->n_ranked);
     run_mark(r, "dedupe_rank");
     if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
     output_remove_stale_temps(o->outdir);

@@ -1,6 +1,6 @@
 /* rank.c — the ranked order: (priority key, row) pairs radix-sorted, then each run of
- * equal priorities ordered by lead_id bytewise (re-derived for those rows only). Compact
- * keys only, never rows. */
+ * equal priorities ordered by lead_id bytewise (re-derived for those rows only), the runs
+ * in parallel. Compact keys only, never rows. */
 #include "rank.h"
 
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 
 #include "lr_err.h"
 #include "csvw.h"
+#include "par.h"
 #include "radix.h"
 
 /* One row of a run of equal priorities; its full lead_id is at ids[off, off + len) once
@@ -69,7 +70,12 @@ static void rank_order_ties(const table *t, scan_rederiver *rd, radix_pair *pair
   for (size_t i = 0; i < k; i++) pairs[start + i].index = ties[i].index;
 }
 
-uint32_t *rank_rows(const table *t, scan_rederiver *rd, size_t *n_out) {
+/* A run of equal priorities: pairs[start, end). */
+typedef struct rank_block {
+  size_t start, end;
+} rank_block;
+
+uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, size_t *n_out) {
   size_t n = 0;
   radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
   for (size_t i = 0; i < t->n_rows; i++) {
@@ -78,16 +84,40 @@ uint32_t *rank_rows(const table *t, scan_rederiver *rd, size_t *n_out) {
     pairs[n++] = (radix_pair){ radix_key_descending(r->score.priority), (uint32_t)i };
   }
   radix_sort_pairs(pairs, n);
-  rank_ties_ctx ctx = { { 0 } };
-  rank_tie *ties = lr_xmalloc((n ? n : 1) * sizeof *ties);
+  rank_block *blocks = NULL;
+  size_t n_blocks = 0, blocks_cap = 0;
   for (size_t start = 0; start < n;) {
     size_t end = start + 1;
     while (end < n && pairs[end].key == pairs[start].key) end++;
-    if (end - start > 1) rank_order_ties(t, rd, pairs, start, end, &ctx, ties);
+    if (end - start > 1) {
+      if (n_blocks == blocks_cap) {
+        blocks_cap = blocks_cap ? 2 * blocks_cap : 1024;
+        blocks = lr_xrealloc(blocks, blocks_cap * sizeof *blocks);
+      }
+      blocks[n_blocks++] = (rank_block){ start, end };
+    }
     start = end;
   }
-  lr_buf_release(&ctx.ids);
-  free(ties);
+  /* blocks touch disjoint parts of pairs: each is ordered by whichever thread takes it */
+#pragma omp parallel num_threads(n_threads)
+  {
+    rank_ties_ctx ctx = { { 0 } };
+    rank_tie *ties = NULL;
+    size_t cap = 0;
+    scan_rederiver *rd = rds[par_thread_num()];
+#pragma omp for schedule(dynamic, 16)
+    for (size_t b = 0; b < n_blocks; b++) {
+      size_t k = blocks[b].end - blocks[b].start;
+      if (k > cap) {
+        cap = k;
+        ties = lr_xrealloc(ties, cap * sizeof *ties);
+      }
+      rank_order_ties(t, rd, pairs, blocks[b].start, blocks[b].end, &ctx, ties);
+    }
+    lr_buf_release(&ctx.ids);
+    free(ties);
+  }
+  free(blocks);
   uint32_t *order = lr_xmalloc((n ? n : 1) * sizeof *order);
   for (size_t i = 0; i < n; i++) order[i] = pairs[i].index;
   free(pairs);

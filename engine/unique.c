@@ -1,13 +1,14 @@
 /* unique.c — exact uniqueness of `unique` fields and lead_id: (hash, row) pairs sorted by
  * hash with a stable radix sort, so rows with equal hashes are in input order; within
  * such a run the values are re-derived and compared byte for byte, and the first accepted
- * occurrence of each value wins. No hash table, no stored strings. */
+ * occurrence of each value wins, the runs in parallel. No hash table, no stored strings. */
 #include "unique.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "lr_err.h"
+#include "par.h"
 #include "radix.h"
 
 /* The values of one run's rows, re-derived once (copied: the re-deriver's buffer is
@@ -54,8 +55,13 @@ static void unique_settle_run(table *t, const unique_run *u, int reason, long fi
   }
 }
 
-static void unique_apply_one(table *t, scan_rederiver *rd, size_t slot, long field, int reason,
-                             radix_pair *pairs, unique_run *u) {
+/* A run of equal hashes: pairs[start, end). */
+typedef struct unique_span {
+  size_t start, end;
+} unique_span;
+
+static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads, size_t slot,
+                             long field, int reason, radix_pair *pairs) {
   size_t n = 0;
   for (size_t i = 0; i < t->n_rows; i++) {
     if (table_row_at(t, i)->status != ROW_ACCEPTED) continue;
@@ -63,29 +69,45 @@ static void unique_apply_one(table *t, scan_rederiver *rd, size_t slot, long fie
     if (h != 0) pairs[n++] = (radix_pair){ h, (uint32_t)i };
   }
   radix_sort_pairs(pairs, n);
-  size_t start = 0;
-  while (start < n) {
+  unique_span *spans = NULL;
+  size_t n_spans = 0, spans_cap = 0;
+  for (size_t start = 0; start < n;) {
     size_t end = start + 1;
     while (end < n && pairs[end].key == pairs[start].key) end++;
     if (end - start > 1) {
-      unique_run_load(u, rd, slot, pairs, start, end);
-      unique_settle_run(t, u, reason, field, pairs, start, end);
-      for (size_t e = 0; e < end - start; e++) free(u->values[e]);
+      if (n_spans == spans_cap) {
+        spans_cap = spans_cap ? 2 * spans_cap : 1024;
+        spans = lr_xrealloc(spans, spans_cap * sizeof *spans);
+      }
+      spans[n_spans++] = (unique_span){ start, end };
     }
     start = end;
   }
+  /* a run touches only its own rows: each is settled by whichever thread takes it */
+#pragma omp parallel num_threads(n_threads)
+  {
+    unique_run u = { 0 };
+    scan_rederiver *rd = rds[par_thread_num()];
+#pragma omp for schedule(dynamic, 256)
+    for (size_t r = 0; r < n_spans; r++) {
+      size_t start = spans[r].start, end = spans[r].end;
+      unique_run_load(&u, rd, slot, pairs, start, end);
+      unique_settle_run(t, &u, reason, field, pairs, start, end);
+      for (size_t e = 0; e < end - start; e++) free(u.values[e]);
+    }
+    free(u.values);
+    free(u.lens);
+  }
+  free(spans);
 }
 
-void unique_apply(table *t, scan_rederiver *rd, const long *fields, size_t n_fields,
-                  long lead_id_field) {
+void unique_apply(table *t, scan_rederiver *const *rds, int n_threads, const long *fields,
+                  size_t n_fields, long lead_id_field) {
   if (n_fields == 0 || t->n_rows == 0) return;
   radix_pair *pairs = lr_xmalloc(t->n_rows * sizeof *pairs);
-  unique_run u = { 0 };
   for (size_t slot = 0; slot < n_fields; slot++) {
     int reason = fields[slot] == lead_id_field ? LR_REASON_DUPLICATE_LEAD_ID : LR_REASON_DUPLICATE;
-    unique_apply_one(t, rd, slot, fields[slot], reason, pairs, &u);
+    unique_apply_one(t, rds, n_threads, slot, fields[slot], reason, pairs);
   }
-  free(u.values);
-  free(u.lens);
   free(pairs);
 }

@@ -1,6 +1,7 @@
 /* rank.h — the order of ranked.csv (SPEC §6): accepted, not disqualified rows by priority
- * descending (full precision), then lead_id ascending bytewise. lead_ids are unique among
- * accepted rows, so the order is total and independent of threads.
+ * descending (full precision), then lead_id ascending bytewise, then input order (equal
+ * lead_ids are absent ones, under a --schema where lead_id is optional): a total order,
+ * independent of threads.
  */
 #ifndef LR_RANK_H
 #define LR_RANK_H
@@ -11,8 +12,8 @@
 #include "scan.h"
 #include "table.h"
 
-/* Row indexes of the ranked rows in rank order; caller frees with free(). rd re-derives
- * the lead_ids of rows with equal priorities. */
-uint32_t *rank_rows(const table *t, scan_rederiver *rd, size_t *n_out);
+/* Row indexes of the ranked rows in rank order; caller frees with free(). Runs of equal
+ * priorities are ordered on n_threads threads, thread k re-deriving lead_ids with rds[k]. */
+uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, size_t *n_out);
 
 #endif

@@ -6,8 +6,9 @@
  * `duplicate_lead_id` (the lead_id field) or `duplicate:COL`. Only accepted rows register
  * a value, so a row rejected for another rule never blocks a later one. Fields are
  * settled in the order given (callers put lead_id last: its reason has the lowest
- * precedence, A5). Equality is on the exact bytes; hashes only group.
- * Sequential; call between parallel regions.
+ * precedence, A5). Equality is on the exact bytes; hashes only group. Runs of equal
+ * hashes are settled on n_threads threads (they share no rows, so the result does not
+ * depend on the threads); call between parallel regions.
  */
 #ifndef LR_UNIQUE_H
 #define LR_UNIQUE_H
@@ -18,9 +19,9 @@
 #include "table.h"
 
 /* fields[u] is the schema field whose value hashes scan kept in unique slot u;
- * lead_id_field is the schema field whose repeats are `duplicate_lead_id` (-1: none). rd
- * re-derives the values of rows whose hashes are equal. */
-void unique_apply(table *t, scan_rederiver *rd, const long *fields, size_t n_fields,
-                  long lead_id_field);
+ * lead_id_field is the schema field whose repeats are `duplicate_lead_id` (-1: none).
+ * Thread k re-derives the values of rows whose hashes are equal with rds[k]. */
+void unique_apply(table *t, scan_rederiver *const *rds, int n_threads, const long *fields,
+                  size_t n_fields, long lead_id_field);
 
 #endif
