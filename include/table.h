@@ -13,6 +13,9 @@
  * printed (duplicate_of), the stage re-derives them from the row's raw text
  * (scan_rederive_*), which costs a re-parse of the few rows concerned.
  *
+ * A bounded run (--memory, scan.h) hands each row to spill.h as soon as it is scanned and
+ * frees chunks behind it (table_release_rows); its inputs keep no text.
+ *
  * Ownership: the table owns the input texts (freed by table_free) and the rows. Rows live
  * in chunks of TABLE_CHUNK_ROWS under a directory allocated whole at the start:
  * table_grow hands out new rows (adding chunks) while workers fill earlier ones, and
