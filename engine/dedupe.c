@@ -37,11 +37,6 @@ static void dedupe_settle_run(table *t, const radix_pair *pairs, size_t start, s
   }
 }
 
-/* A run of equal hashes: pairs[start, end). */
-typedef struct dedupe_run {
-  size_t start, end;
-} dedupe_run;
-
 /* One thread's buffers for the keys of a run. */
 typedef struct dedupe_scratch {
   char **keys;
@@ -51,7 +46,7 @@ typedef struct dedupe_scratch {
 } dedupe_scratch;
 
 /* Re-derives the keys of one run and settles it (runs share no rows). */
-static void dedupe_settle(table *t, scan_rederiver *rd, const radix_pair *pairs, dedupe_run run,
+static void dedupe_settle(table *t, scan_rederiver *rd, const radix_pair *pairs, radix_run run,
                           dedupe_scratch *x) {
   size_t k = run.end - run.start;
   if (k > x->cap) {
@@ -78,20 +73,8 @@ void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads) {
     pairs[n++] = (radix_pair){ r->dedupe_hash, (uint32_t)i };
   }
   radix_sort_pairs(pairs, n);
-  dedupe_run *runs = NULL;
-  size_t n_runs = 0, runs_cap = 0;
-  for (size_t start = 0; start < n;) {
-    size_t end = start + 1;
-    while (end < n && pairs[end].key == pairs[start].key) end++;
-    if (end - start > 1) {
-      if (n_runs == runs_cap) {
-        runs_cap = runs_cap ? 2 * runs_cap : 1024;
-        runs = lr_xrealloc(runs, runs_cap * sizeof *runs);
-      }
-      runs[n_runs++] = (dedupe_run){ start, end };
-    }
-    start = end;
-  }
+  radix_run *runs;
+  size_t n_runs = radix_equal_runs(pairs, n, &runs);
   /* re-deriving a key re-parses and validates its row: most of this stage's time */
 #pragma omp parallel num_threads(n_threads)
   {

@@ -168,6 +168,22 @@ static int ingest_out_make_room(ingest_out *o, size_t n) {
 
 /* ---- the stored-byte window ------------------------------------------------------ */
 
+/* One read() of up to want bytes of the input into dst (the window, or a plain input's
+ * region), retried on EINTR: in->end grows by what came, in->eof is set at the end. */
+static int ingest_src_read(ingest_src *in, void *dst, size_t want) {
+  for (;;) {
+    ssize_t n = read(in->fd, dst, want);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      in->read_errno = errno;
+      return INGEST_READ_ERROR;
+    }
+    if (n == 0) in->eof = 1;
+    in->end += (size_t)n;
+    return INGEST_OK;
+  }
+}
+
 /* Reads more stored bytes after buf[end): one read(), ending at most at the next multiple
  * of INGEST_READ_CHUNK. Room is made first by dropping consumed bytes, except the last
  * INGEST_LOOKBACK and everything from `hold` on; the window grows only when what is held
@@ -191,17 +207,7 @@ static int ingest_src_more(ingest_src *in) {
       in->cap = cap;
     }
   }
-  for (;;) {
-    ssize_t n = read(in->fd, in->mem + in->end, ingest_min(want, in->cap - in->end));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      in->read_errno = errno;
-      return INGEST_READ_ERROR;
-    }
-    if (n == 0) in->eof = 1;
-    in->end += (size_t)n;
-    return INGEST_OK;
-  }
+  return ingest_src_read(in, in->mem + in->end, ingest_min(want, in->cap - in->end));
 }
 
 /* Reads until k (at most INGEST_WINDOW_SLACK) bytes are unconsumed or the input ends;
@@ -890,14 +896,8 @@ static int ingest_plain_step(ingest_stream *s, size_t limit) {
       if (in->end == o->cap) return INGEST_TOO_LARGE;
       size_t want = INGEST_READ_CHUNK - in->end % INGEST_READ_CHUNK;
       want = ingest_min(ingest_min(want, limit - in->end), o->cap - in->end);
-      ssize_t n = read(in->fd, o->data + in->end, want);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        in->read_errno = errno;
-        return INGEST_READ_ERROR;
-      }
-      if (n == 0) in->eof = 1;
-      in->end += (size_t)n;
+      int rc = ingest_src_read(in, o->data + in->end, want);
+      if (rc != INGEST_OK) return rc;
     }
     o->len = ingest_min(in->end, limit);
     ingest_out_publish(o);

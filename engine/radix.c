@@ -40,3 +40,22 @@ uint64_t radix_key_descending(double x) {
   u = (u >> 63) ? ~u : (u | (UINT64_C(1) << 63));
   return ~u;
 }
+
+size_t radix_equal_runs(const radix_pair *pairs, size_t n, radix_run **runs_out) {
+  radix_run *runs = NULL;
+  size_t n_runs = 0, cap = 0;
+  for (size_t start = 0; start < n;) {
+    size_t end = start + 1;
+    while (end < n && pairs[end].key == pairs[start].key) end++;
+    if (end - start > 1) {
+      if (n_runs == cap) {
+        cap = cap ? 2 * cap : 1024;
+        runs = lr_xrealloc(runs, cap * sizeof *runs);
+      }
+      runs[n_runs++] = (radix_run){ start, end };
+    }
+    start = end;
+  }
+  *runs_out = runs;
+  return n_runs;
+}

@@ -70,11 +70,6 @@ static void rank_order_ties(const table *t, scan_rederiver *rd, radix_pair *pair
   for (size_t i = 0; i < k; i++) pairs[start + i].index = ties[i].index;
 }
 
-/* A run of equal priorities: pairs[start, end). */
-typedef struct rank_block {
-  size_t start, end;
-} rank_block;
-
 uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, size_t *n_out) {
   size_t n = 0;
   radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
@@ -84,20 +79,8 @@ uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, s
     pairs[n++] = (radix_pair){ radix_key_descending(r->score.priority), (uint32_t)i };
   }
   radix_sort_pairs(pairs, n);
-  rank_block *blocks = NULL;
-  size_t n_blocks = 0, blocks_cap = 0;
-  for (size_t start = 0; start < n;) {
-    size_t end = start + 1;
-    while (end < n && pairs[end].key == pairs[start].key) end++;
-    if (end - start > 1) {
-      if (n_blocks == blocks_cap) {
-        blocks_cap = blocks_cap ? 2 * blocks_cap : 1024;
-        blocks = lr_xrealloc(blocks, blocks_cap * sizeof *blocks);
-      }
-      blocks[n_blocks++] = (rank_block){ start, end };
-    }
-    start = end;
-  }
+  radix_run *blocks; /* runs of equal priorities */
+  size_t n_blocks = radix_equal_runs(pairs, n, &blocks);
   /* blocks touch disjoint parts of pairs: each is ordered by whichever thread takes it */
 #pragma omp parallel num_threads(n_threads)
   {

@@ -328,9 +328,8 @@ static void spill_block_add(spill_block *b, const table_row *row, const char *te
   if (b->n == OUTPUT_BLOCK_ROWS || b->texts.len >= SPILL_BLOCK_TEXT) spill_block_flush(b);
 }
 
-/* Writes what is left, frees the block and hands its file to the pending outputs. */
-static int spill_block_finish(spill_block *b, lr_err *err) {
-  if (b->n > 0) spill_block_flush(b);
+/* Frees the block's buffers and returns its file (the block is then empty). */
+static output_file *spill_block_release(spill_block *b) {
   free(b->items);
   free(b->rows);
   free(b->text_at);
@@ -339,19 +338,17 @@ static int spill_block_finish(spill_block *b, lr_err *err) {
   lr_buf_release(&b->ids);
   output_file *f = b->file;
   b->file = NULL;
-  return output_file_finish(f, err);
+  return f;
+}
+
+/* Writes what is left, frees the block and hands its file to the pending outputs. */
+static int spill_block_finish(spill_block *b, lr_err *err) {
+  if (b->n > 0) spill_block_flush(b);
+  return output_file_finish(spill_block_release(b), err);
 }
 
 static void spill_block_abort(spill_block *b) {
-  if (b->file == NULL) return;
-  free(b->items);
-  free(b->rows);
-  free(b->text_at);
-  free(b->id_at);
-  lr_buf_release(&b->texts);
-  lr_buf_release(&b->ids);
-  output_file_abort(b->file);
-  b->file = NULL;
+  if (b->file != NULL) output_file_abort(spill_block_release(b));
 }
 
 /* ranked.csv: the ranking records in order, without the rows settled out. */

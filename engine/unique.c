@@ -55,11 +55,6 @@ static void unique_settle_run(table *t, const unique_run *u, int reason, long fi
   }
 }
 
-/* A run of equal hashes: pairs[start, end). */
-typedef struct unique_span {
-  size_t start, end;
-} unique_span;
-
 static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads, size_t slot,
                              long field, int reason, radix_pair *pairs) {
   size_t n = 0;
@@ -69,20 +64,8 @@ static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads
     if (h != 0) pairs[n++] = (radix_pair){ h, (uint32_t)i };
   }
   radix_sort_pairs(pairs, n);
-  unique_span *spans = NULL;
-  size_t n_spans = 0, spans_cap = 0;
-  for (size_t start = 0; start < n;) {
-    size_t end = start + 1;
-    while (end < n && pairs[end].key == pairs[start].key) end++;
-    if (end - start > 1) {
-      if (n_spans == spans_cap) {
-        spans_cap = spans_cap ? 2 * spans_cap : 1024;
-        spans = lr_xrealloc(spans, spans_cap * sizeof *spans);
-      }
-      spans[n_spans++] = (unique_span){ start, end };
-    }
-    start = end;
-  }
+  radix_run *spans;
+  size_t n_spans = radix_equal_runs(pairs, n, &spans);
   /* a run touches only its own rows: each is settled by whichever thread takes it */
 #pragma omp parallel num_threads(n_threads)
   {

@@ -20,6 +20,16 @@ typedef struct radix_pair {
 /* Sorts pairs[0, n) by key ascending, stably. */
 void radix_sort_pairs(radix_pair *pairs, size_t n);
 
+/* A run of two or more pairs with equal keys in a sorted array: pairs[start, end). */
+typedef struct radix_run {
+  size_t start, end;
+} radix_run;
+
+/* The runs of equal keys in sorted pairs[0, n), in order, into *runs_out (caller frees
+ * with free(); NULL when there are none); returns how many. Runs share no pairs, so
+ * callers settle them in parallel. */
+size_t radix_equal_runs(const radix_pair *pairs, size_t n, radix_run **runs_out);
+
 /* A key whose unsigned order is the descending order of x (-0.0 and 0.0 equal; x not NaN). */
 uint64_t radix_key_descending(double x);
 

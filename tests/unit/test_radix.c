@@ -59,8 +59,25 @@ static void test_descending_key(void) {
   TEST_EQ_INT(radix_key_descending(-0.0) == radix_key_descending(0.0), 1);
 }
 
+/* Runs of two or more equal keys, in order; single keys are not runs. */
+static void test_equal_runs(void) {
+  radix_pair pairs[] = { { 1, 0 }, { 2, 1 }, { 2, 2 }, { 3, 3 }, { 4, 4 }, { 4, 5 }, { 4, 6 } };
+  radix_run *runs;
+  size_t n = radix_equal_runs(pairs, 7, &runs);
+  TEST_EQ_INT(n, 2);
+  TEST_EQ_INT(runs[0].start, 1);
+  TEST_EQ_INT(runs[0].end, 3);
+  TEST_EQ_INT(runs[1].start, 4);
+  TEST_EQ_INT(runs[1].end, 7);
+  free(runs);
+  TEST_EQ_INT(radix_equal_runs(pairs, 1, &runs), 0);
+  TEST_CHECK(runs == NULL);
+  TEST_EQ_INT(radix_equal_runs(pairs, 0, &runs), 0);
+}
+
 int main(void) {
   test_sort();
   test_descending_key();
+  test_equal_runs();
   return TEST_REPORT();
 }
