@@ -548,12 +548,14 @@ static int scan_stream_step(scan_stream *st, scan_worker *w, int may_wait) {
 
 /* Thread 0: one inflate step if the input is not all there and the window allows it.
  * 1: it inflated (or failed, which the others see in ingest_state). */
-static int scan_stream_inflate(scan_stream *st, lr_err *err) {
+static int scan_stream_inflate(scan_stream *st, double *inflate_seconds, lr_err *err) {
   if (atomic_load_explicit(&st->ingest_state, memory_order_relaxed) != SCAN_INGESTING) return 0;
   size_t avail = atomic_load_explicit(&st->available, memory_order_relaxed);
   if (avail - atomic_load_explicit(&st->released, memory_order_acquire) >= st->window) return 0;
   int done = 0;
+  double t0 = lr_clock_seconds();
   int rc = ingest_stream_step(st->in, SCAN_INFLATE_STEP, &st->available, &done, err);
+  *inflate_seconds += lr_clock_seconds() - t0;
   if (rc != LR_OK || done)
     atomic_store_explicit(&st->ingest_state, rc == LR_OK ? SCAN_INGESTED : SCAN_INGEST_FAILED, memory_order_release);
   return 1;
@@ -563,12 +565,7 @@ static int scan_stream_inflate(scan_stream *st, lr_err *err) {
 static void scan_stream_work(scan_stream *st, scan_worker *w, int inflater, double *inflate_seconds,
                              lr_err *ingest_err) {
   for (;;) {
-    if (inflater) {
-      double t0 = lr_clock_seconds();
-      int did = scan_stream_inflate(st, ingest_err);
-      *inflate_seconds += lr_clock_seconds() - t0;
-      if (did) continue;
-    }
+    if (inflater && scan_stream_inflate(st, inflate_seconds, ingest_err)) continue;
     int may_wait = !inflater || atomic_load_explicit(&st->ingest_state, memory_order_acquire) != SCAN_INGESTING;
     int got = scan_stream_step(st, w, may_wait);
     if (got == SCAN_WORK_DONE) return;
