@@ -41,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 #if LR_HAVE_ISAL
@@ -461,16 +462,33 @@ int csvw_finish(csvw *w, lr_err *err) {
                     w->tmp_path, csvw_strerror(w->err_errno, errbuf, sizeof errbuf));
 }
 
+/* Puts the finished temporary in place of final_path. An existing regular file is
+ * swapped out with RENAME_EXCHANGE, then unlinked under the temporary name: on ext4,
+ * rename(2) over an existing file writes back the new file's delayed blocks inside the
+ * call (the auto_da_alloc heuristic), which took 0.56 s of a 9.6 s run for a 1.3 GB
+ * ranked.csv, while the exchange and the unlink took under 0.1 s. Durability is what
+ * --fsync is for. Anything else (no file yet, a directory in the way, a file system
+ * without RENAME_EXCHANGE) takes rename(2) and its errors. 0 or an errno. */
+static int csvw_replace(const csvw *w) {
+  struct stat st;
+  if (lstat(w->final_path, &st) == 0 && !S_ISDIR(st.st_mode) &&
+      renameat2(AT_FDCWD, w->tmp_path, AT_FDCWD, w->final_path, RENAME_EXCHANGE) == 0) {
+    unlink(w->tmp_path); /* the previous file; if this fails, the next run removes it */
+    return 0;
+  }
+  return rename(w->tmp_path, w->final_path) == 0 ? 0 : errno;
+}
+
 int csvw_publish(csvw *w, lr_err *err) {
   char errbuf[128];
   int rc = LR_OK;
-  if (rename(w->tmp_path, w->final_path) != 0) {
-    int e = errno;
+  int e = csvw_replace(w);
+  if (e != 0) {
     unlink(w->tmp_path);
     rc = lr_err_set(err, LR_ERR_OUTPUT, "%s: cannot rename %s: %s", w->final_path, w->tmp_path,
                     csvw_strerror(e, errbuf, sizeof errbuf));
   } else if (w->do_fsync) {
-    int e = csvw_sync_dir(w->dir_path);
+    e = csvw_sync_dir(w->dir_path);
     if (e != 0) {
       rc = lr_err_set(err, LR_ERR_OUTPUT, "%s: cannot fsync directory %s: %s", w->final_path,
                       w->dir_path, csvw_strerror(e, errbuf, sizeof errbuf));

@@ -520,6 +520,50 @@ static void test_finish_publish(void) {
   unlink(a);
 }
 
+/* Publishing over a previous file replaces it and leaves nothing else behind (the old
+ * file is swapped out and unlinked); a directory in the way is an error that names the
+ * file, keeps the directory and removes the temporary. */
+static void test_publish_replaces(void) {
+  const char *a = path_in("a.csv");
+  lr_err err;
+  TEST_EQ_INT(write_whole(a, "old\n", 4, &err), LR_OK);
+  const char *keep = path_in("keep.csv");
+  TEST_EQ_INT(link(a, keep), 0); /* a second name keeps the old inode observable */
+  csvw *w;
+  TEST_EQ_INT(csvw_open(a, 0, 0, &w, &err), LR_OK);
+  csvw_write(w, "new\n", 4);
+  TEST_EQ_INT(csvw_finish(w, &err), LR_OK);
+  TEST_EQ_INT(csvw_publish(w, &err), LR_OK);
+  size_t len;
+  char *got = slurp(a, &len);
+  TEST_CHECK(len == 4 && memcmp(got, "new\n", 4) == 0);
+  free(got);
+  got = slurp(keep, &len);
+  TEST_CHECK(len == 4 && memcmp(got, "old\n", 4) == 0);
+  free(got);
+  struct stat st;
+  TEST_EQ_INT(stat(keep, &st), 0);
+  TEST_EQ_INT((int)st.st_nlink, 1); /* the swapped-out name is gone */
+  TEST_EQ_INT(count_entries(), 2);  /* a.csv and keep.csv only */
+  unlink(keep);
+  unlink(a);
+
+  const char *d = path_in("d.csv");
+  TEST_EQ_INT(mkdir(d, 0755), 0);
+  TEST_EQ_INT(csvw_open(d, 0, 0, &w, &err), LR_OK);
+  csvw_write(w, "x\n", 2);
+  TEST_EQ_INT(csvw_finish(w, &err), LR_OK);
+  TEST_EQ_INT(csvw_publish(w, &err), LR_ERR_OUTPUT);
+  char want[1200];
+  snprintf(want, sizeof want, "%s: cannot rename ", d);
+  TEST_CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+  TEST_CHECK(strstr(err.msg, "Is a directory") != NULL);
+  TEST_EQ_INT(stat(d, &st), 0);
+  TEST_CHECK(S_ISDIR(st.st_mode));
+  TEST_EQ_INT(count_entries(), 1); /* only the directory */
+  rmdir(d);
+}
+
 /* csvw_fields_equal_raw: true exactly when joining the re-quoted fields gives raw. */
 static void test_fields_equal_raw(void) {
   lr_field f3[3] = { { "Acme, Inc.", 10 }, { "a\"b", 3 }, { "", 0 } };
@@ -557,6 +601,7 @@ int main(void) {
   test_gzip_member_pure();
   test_write_file();
   test_finish_publish();
+  test_publish_replaces();
   TEST_EQ_INT(count_entries(), 0);
   rmdir(tmpdir);
   return TEST_REPORT();
