@@ -233,8 +233,8 @@ static int run_score_steps(run_state *r, lr_err *err) {
     run_mark(r, "dedupe_rank");
     if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
     output_remove_stale_temps(o->outdir);
-    if ((rc = output_write_scored(r->table, &r->header, &r->scan, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK) return rc;
-    if ((rc = output_write_rejects(r->table, &r->header, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
+    if ((rc = output_write_scored(r->table, &r->header, &r->scan, r->leads_schema, r->ranked, r->n_ranked, &ocfg, err)) != LR_OK)
+      return rc;
     summary_tally_table(&r->tally, r->table);
     run_mark(r, "write");
   }

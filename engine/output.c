@@ -1,11 +1,13 @@
 /* output.c — ranked / disqualified / duplicates / rejects CSVs: parallel formatting into
- * per-thread buffers, one ordered writer per file. */
+ * per-thread buffers, one ordered writer per file, and the in-memory run's lanes (ranked.csv
+ * beside the other three). */
 #include "output.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,30 +370,165 @@ static int output_write_rows(const output_config *cfg, int kind, const table *t,
   return output_file_finish(f, err);
 }
 
-int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
-                        const uint32_t *ranked, size_t n_ranked, const output_config *cfg,
-                        lr_err *err) {
-  int rc = output_write_rows(cfg, OUTPUT_RANKED, t, hdr, NULL, NULL, ranked, n_ranked, err);
-  if (rc != LR_OK) return rc;
-  size_t n;
-  uint32_t *rows = output_select(t, ROW_ACCEPTED, 1, &n);
-  rc = output_write_rows(cfg, OUTPUT_DISQUALIFIED, t, hdr, NULL, NULL, rows, n, err);
-  free(rows);
-  if (rc != LR_OK) return rc;
-  rows = output_select(t, ROW_DUPLICATE, 0, &n);
-  scan_rederiver *rd = scan_rederiver_new(t, scan, hdr);
-  rc = output_write_rows(cfg, OUTPUT_DUPLICATES, t, hdr, NULL, rd, rows, n, err);
-  scan_rederiver_free(rd);
-  free(rows);
-  return rc;
-}
-
 int output_write_rejects(const table *t, const scan_header *hdr, const schema *s,
                          const output_config *cfg, lr_err *err) {
   size_t n;
   uint32_t *rows = output_select(t, ROW_REJECTED, 0, &n);
   int rc = output_write_rows(cfg, OUTPUT_REJECTS, t, hdr, s, NULL, rows, n, err);
   free(rows);
+  return rc;
+}
+
+/* disqualified.csv, duplicates.csv (duplicate_of re-derived with rd) and rejects.csv, in
+ * input order. */
+static int output_write_side(const output_config *cfg, const table *t, const scan_header *hdr,
+                             const schema *s, scan_rederiver *rd, lr_err *err) {
+  size_t n;
+  uint32_t *rows = output_select(t, ROW_ACCEPTED, 1, &n);
+  int rc = output_write_rows(cfg, OUTPUT_DISQUALIFIED, t, hdr, NULL, NULL, rows, n, err);
+  free(rows);
+  if (rc != LR_OK) return rc;
+  rows = output_select(t, ROW_DUPLICATE, 0, &n);
+  rc = output_write_rows(cfg, OUTPUT_DUPLICATES, t, hdr, NULL, rd, rows, n, err);
+  free(rows);
+  if (rc != LR_OK) return rc;
+  return output_write_rejects(t, hdr, s, cfg, err);
+}
+
+/* ranked.csv on lanes: its blocks are formatted by any thread into a ring of slots and
+ * written in order by thread 0, while one other thread writes the side files (which then
+ * helps format). A write(2) to one file holds that file's inode lock, so the kernel's
+ * copy into the page cache, most of the write stage, is serial per file: two files
+ * written at once overlap their copies. */
+typedef struct output_lane {
+  const output_file *f;
+  const table *t;
+  const uint32_t *rows;
+  size_t n, n_blocks;
+  size_t n_slots;
+  lr_buf *slots;             /* [n_slots]: block b is formatted into slots[b % n_slots] */
+  _Atomic size_t *ready;     /* [n_slots]: b + 1 once block b is formatted there */
+  output_item **items;       /* [team size]: each thread's items of its block */
+  _Atomic size_t next_claim; /* the next block to format */
+  _Atomic size_t written;    /* blocks written */
+} output_lane;
+
+enum { OUTPUT_LANE_FORMATTED, OUTPUT_LANE_FULL, OUTPUT_LANE_ALL_CLAIMED };
+
+/* Claims the next block, if its slot is free, and formats it. */
+static int output_lane_format_one(output_lane *l, int thread) {
+  size_t b = atomic_load_explicit(&l->next_claim, memory_order_relaxed);
+  do {
+    if (b >= l->n_blocks) return OUTPUT_LANE_ALL_CLAIMED;
+    if (b >= atomic_load_explicit(&l->written, memory_order_acquire) + l->n_slots)
+      return OUTPUT_LANE_FULL;
+  } while (!atomic_compare_exchange_weak_explicit(&l->next_claim, &b, b + 1, memory_order_relaxed,
+                                                  memory_order_relaxed));
+  size_t start = b * OUTPUT_BLOCK_ROWS;
+  size_t m = l->n - start < OUTPUT_BLOCK_ROWS ? l->n - start : OUTPUT_BLOCK_ROWS;
+  output_item *items = l->items[thread];
+  for (size_t i = 0; i < m; i++) {
+    const table_row *r = table_row_at(l->t, l->rows[start + i]);
+    items[i] = (output_item){ .row = r, .text = table_row_text(l->t, r), .rank = start + i + 1 };
+  }
+  output_format_slice(l->f, items, 0, m, l->f->parsers[thread], &l->slots[b % l->n_slots]);
+  atomic_store_explicit(&l->ready[b % l->n_slots], b + 1, memory_order_release);
+  return OUTPUT_LANE_FORMATTED;
+}
+
+/* Thread 0: writes the blocks in order, formatting one itself when the next is not ready. */
+static void output_lane_write(output_lane *l, int thread) {
+  for (size_t b = 0; b < l->n_blocks;) {
+    if (atomic_load_explicit(&l->ready[b % l->n_slots], memory_order_acquire) == b + 1) {
+      const lr_buf *slot = &l->slots[b % l->n_slots];
+      csvw_write(l->f->w, slot->data, slot->len);
+      atomic_store_explicit(&l->written, ++b, memory_order_release);
+    } else if (output_lane_format_one(l, thread) != OUTPUT_LANE_FORMATTED) {
+      par_pause();
+    }
+  }
+}
+
+static void output_lane_help(output_lane *l, int thread) {
+  int got;
+  while ((got = output_lane_format_one(l, thread)) != OUTPUT_LANE_ALL_CLAIMED)
+    if (got == OUTPUT_LANE_FULL) par_pause();
+}
+
+/* Appends src's files to dst, in order. */
+static int output_pending_append(output_pending *dst, output_pending *src, lr_err *err) {
+  for (size_t i = 0; i < src->n; i++) {
+    if (dst->n == OUTPUT_MAX_PENDING) {
+      output_pending_abort(src);
+      return lr_err_set(err, LR_ERR_OUTPUT, "too many output files pending");
+    }
+    dst->files[dst->n++] = src->files[i];
+  }
+  src->n = 0;
+  return LR_OK;
+}
+
+static int output_write_lanes(const table *t, const scan_header *hdr, const schema *s,
+                              scan_rederiver *rd, const uint32_t *ranked, size_t n_ranked,
+                              const output_config *cfg, lr_err *err) {
+  output_file *f;
+  int rc = output_file_open(cfg, OUTPUT_RANKED, t, hdr, NULL, &f, err);
+  if (rc != LR_OK) return rc;
+  output_pending side_pending = { .n = 0 };
+  output_config side = *cfg;
+  side.n_threads = 1;
+  side.pending = &side_pending;
+  output_lane l = { .f = f, .t = t, .rows = ranked, .n = n_ranked,
+                    .n_blocks = (n_ranked + OUTPUT_BLOCK_ROWS - 1) / OUTPUT_BLOCK_ROWS,
+                    .n_slots = 2 * (size_t)cfg->n_threads };
+  l.slots = lr_xcalloc(l.n_slots, sizeof *l.slots);
+  l.ready = lr_xmalloc(l.n_slots * sizeof *l.ready);
+  for (size_t k = 0; k < l.n_slots; k++) atomic_init(&l.ready[k], 0);
+  l.items = lr_xcalloc((size_t)cfg->n_threads, sizeof *l.items);
+  atomic_init(&l.next_claim, 0);
+  atomic_init(&l.written, 0);
+  lr_err side_err;
+  int side_rc = LR_OK;
+#pragma omp parallel num_threads(cfg->n_threads)
+  {
+    int thread = par_thread_num(), team = par_team_size();
+    l.items[thread] = lr_xmalloc(OUTPUT_BLOCK_ROWS * sizeof **l.items);
+    /* a team of one (OPENMP=0, a thread limit) does both lanes on thread 0 */
+    if (thread == (team > 1 ? 1 : 0)) side_rc = output_write_side(&side, t, hdr, s, rd, &side_err);
+    if (thread == 0) output_lane_write(&l, thread);
+    else output_lane_help(&l, thread);
+  }
+  for (int k = 0; k < cfg->n_threads; k++) free(l.items[k]);
+  free(l.items);
+  for (size_t k = 0; k < l.n_slots; k++) lr_buf_release(&l.slots[k]);
+  free(l.slots);
+  free(l.ready);
+  if (side_rc != LR_OK) {
+    output_file_abort(f);
+    output_pending_abort(&side_pending);
+    *err = side_err;
+    return side_rc;
+  }
+  rc = output_file_finish(f, err);
+  if (rc != LR_OK) {
+    output_pending_abort(&side_pending);
+    return rc;
+  }
+  return output_pending_append(cfg->pending, &side_pending, err);
+}
+
+int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
+                        const schema *s, const uint32_t *ranked, size_t n_ranked,
+                        const output_config *cfg, lr_err *err) {
+  scan_rederiver *rd = scan_rederiver_new(t, scan, hdr);
+  int rc;
+  if (cfg->n_threads >= 2 && !cfg->gzip) { /* --gzip: compression is the parallel part */
+    rc = output_write_lanes(t, hdr, s, rd, ranked, n_ranked, cfg, err);
+  } else {
+    rc = output_write_rows(cfg, OUTPUT_RANKED, t, hdr, NULL, NULL, ranked, n_ranked, err);
+    if (rc == LR_OK) rc = output_write_side(cfg, t, hdr, s, rd, err);
+  }
+  scan_rederiver_free(rd);
   return rc;
 }
 

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "csvw.h"
 #include "ingest.h"
@@ -309,11 +308,6 @@ typedef struct scan_stream {
 
 enum { SCAN_NEXT_OK, SCAN_NEXT_WAIT, SCAN_NEXT_FAILED };
 
-static void scan_pause(void) {
-  struct timespec ts = { 0, 20000 };
-  nanosleep(&ts, NULL);
-}
-
 /* Next final frame record into *rec. Returns SCAN_NEXT_WAIT instead of waiting for text
  * when the batch already has records (they go to work first) or when the caller may not
  * wait (the inflating thread: the text comes from itself). */
@@ -342,7 +336,7 @@ static int scan_next_final(scan_stream *st, long ncols, int may_wait, frame_rec 
       }
     }
     if (!may_wait) return SCAN_NEXT_WAIT;
-    scan_pause();
+    par_pause();
   }
 }
 
@@ -569,7 +563,7 @@ static void scan_stream_work(scan_stream *st, scan_worker *w, int inflater, doub
     int may_wait = !inflater || atomic_load_explicit(&st->ingest_state, memory_order_acquire) != SCAN_INGESTING;
     int got = scan_stream_step(st, w, may_wait);
     if (got == SCAN_WORK_DONE) return;
-    if (got == SCAN_WORK_IDLE) scan_pause();
+    if (got == SCAN_WORK_IDLE) par_pause();
   }
 }
 

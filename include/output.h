@@ -3,9 +3,10 @@
  * ranked.csv (rank order), disqualified.csv and duplicates.csv (input order), rejects.csv
  * (input order = (input, line) order). Input columns are re-split from each row's raw text
  * with libcsv and re-quoted by the csvw rule, so the table keeps no parsed fields. Rows are
- * formatted in parallel, block by block, into per-thread buffers and written in order by
- * one writer. Files are finished under temporary names and published together by the
- * caller (output_pending), so a run's outputs appear all at once or not at all.
+ * formatted in parallel, block by block, and each file is written in order by one writer;
+ * the in-memory score run writes ranked.csv and the other files at the same time
+ * (output_write_scored). Files are finished under temporary names and published together
+ * by the caller (output_pending), so a run's outputs appear all at once or not at all.
  */
 #ifndef LR_OUTPUT_H
 #define LR_OUTPUT_H
@@ -89,13 +90,17 @@ void output_file_abort(output_file *f);
 
 /* ---- the in-memory run's drivers ------------------------------------------------- */
 
-/* Writes ranked, disqualified and duplicates (score). ranked: rank_rows' order; scan: the
- * scan's config, to re-derive the kept rows' lead_ids for duplicate_of. */
+/* Writes ranked, disqualified, duplicates and rejects (score). ranked: rank_rows' order;
+ * scan: the scan's config, to re-derive the kept rows' lead_ids for duplicate_of; s: the
+ * schema's field names (rejects). With two threads or more and plain output, ranked.csv
+ * is written by thread 0 while another thread writes the other three, then helps format
+ * ranked.csv's blocks; the files and the order they join cfg->pending are the same
+ * either way. Call it outside parallel regions. */
 int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
-                        const uint32_t *ranked, size_t n_ranked, const output_config *cfg,
-                        lr_err *err) LR_MUST_CHECK;
+                        const schema *s, const uint32_t *ranked, size_t n_ranked,
+                        const output_config *cfg, lr_err *err) LR_MUST_CHECK;
 
-/* Writes rejects.csv (score and validate). */
+/* Writes rejects.csv (validate). */
 int output_write_rejects(const table *t, const scan_header *hdr, const schema *s,
                          const output_config *cfg, lr_err *err) LR_MUST_CHECK;
 

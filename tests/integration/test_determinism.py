@@ -50,6 +50,30 @@ class DeterminismTest(lrtest.LeadrankCase):
                              lrtest.stable_summary(s1))
         self.assertEqual(lrtest.read_summary(outs[2])["threads"], 4)
 
+    def test_many_output_blocks_identical_across_threads(self):
+        # ranked.csv spans more blocks (16384 rows) than the ring holds (2 per thread): with
+        # 2+ threads its blocks are formatted by any thread and written in order by one,
+        # while another thread writes the other files; a team of one thread
+        # (OMP_THREAD_LIMIT=1 with --threads 2) does both in turn
+        many = self.data.gen("many", 100000, 77, "--duplicates", "0.05", "--malformed", "0.02")
+        outs = []
+        for n, limit in (("1", None), ("2", None), ("3", None), ("2", "1")):
+            out = self.path("many-t%s-l%s" % (n, limit))
+            old = os.environ.pop("OMP_THREAD_LIMIT", None)
+            if limit is not None:
+                os.environ["OMP_THREAD_LIMIT"] = limit
+            try:
+                self.score(many["leads"], out, many["deals"], "--threads", n)
+            finally:
+                os.environ.pop("OMP_THREAD_LIMIT", None)
+                if old is not None:
+                    os.environ["OMP_THREAD_LIMIT"] = old
+            outs.append(out)
+        ranked_rows = lrtest.read_bytes(os.path.join(outs[0], "ranked.csv")).count(b"\n") - 1
+        self.assertGreater(ranked_rows, 4 * 16384)
+        for out in outs[1:]:
+            self.assertSameCsvOutputs(outs[0], out)
+
     def test_repeated_run_identical(self):
         a, b = self.path("a"), self.path("b")
         self.score(self.plain["leads"], a, self.plain["deals"], "--threads", "2")
