@@ -267,7 +267,9 @@ int frame_next(frame *f, long ncols, frame_rec *out) {
   while (p + 8 <= n) {
     uint64_t x = frame_load8(d + p);
     if (frame_swar_eq(x, '\r') | frame_swar_eq(x, '\n') | frame_swar_eq(x, '"')) break;
-    commas += (uint64_t)__builtin_popcountll(frame_swar_eq(x, ','));
+    /* each byte of the mask shifted down is 0 or 1; the multiply sums them into the top
+     * byte (a popcount without -mpopcnt is a libgcc call) */
+    commas += ((frame_swar_eq(x, ',') >> 7) * SWAR_ONES) >> 56;
     p += 8;
   }
   for (; p < n && d[p] != '\r' && d[p] != '\n'; p++) {
