@@ -51,6 +51,18 @@
 /* Plain output is written in pieces of this size: large enough that write(2) costs
  * nothing next to formatting, small enough to stay in cache. */
 #define CSVW_PLAIN_BUF ((size_t)1 << 20)
+/* Output files are opened O_DIRECT where the file system allows it and written in blocks
+ * of CSVW_DIRECT_BUF from a buffer aligned to CSVW_DIRECT_ALIGN (a multiple of every
+ * logical block size in use); the tail that does not fill an aligned block is written
+ * through the page cache after O_DIRECT is turned off. Why: on this project's 2-CPU VM,
+ * buffered write(2) spent most of the write stage copying into fresh page-cache pages
+ * (1.38 GB in 1.5–4.3 s, depending on how long the guest's free pages had been free),
+ * where O_DIRECT wrote the same 1.38 GB in 0.50 s (`dd bs=4M`, `oflag=direct`). It also
+ * keeps a run's gigabytes of output from pushing other files out of the page cache. A
+ * write that O_DIRECT refuses (EINVAL: alignment or file system) falls back to buffered
+ * writes for the rest of the file, with the same bytes. */
+#define CSVW_DIRECT_ALIGN ((size_t)4096)
+#define CSVW_DIRECT_BUF ((size_t)4 << 20)
 /* zlib's level in a build without ISA-L (which uses igzip level 1): pigz -1's speed; the
  * file comment has the measurement behind it. */
 #define CSVW_GZIP_LEVEL 1
@@ -68,6 +80,9 @@ struct csvw {
   int n_members;       /* gzip members written so far */
   int n_batch;         /* gzip: members per batch, compressed at once (1..MAX_BATCH) */
   lr_buf pend;         /* bytes not yet written (plain) or not yet compressed (gzip) */
+  int direct;          /* fd is O_DIRECT: bytes go out through stage, in aligned blocks */
+  char *stage;         /* direct: CSVW_DIRECT_BUF bytes aligned to CSVW_DIRECT_ALIGN */
+  size_t stage_len;
   lr_buf *zouts;       /* gzip: n_batch compressed members, reused batch after batch */
   int err_errno;       /* first failure: errno, 0 if none */
   const char *err_what;/* first failure: what was being done ("write", "compress") */
@@ -266,18 +281,60 @@ static void csvw_keep_error(csvw *w, const char *what, int errnum) {
   w->err_errno = errnum ? errnum : EIO;
 }
 
-/* Writes all of s to the temporary file unless an error is already kept. */
-static void csvw_write_fd(csvw *w, const char *s, size_t len) {
+/* Turns O_DIRECT off: what follows goes through the page cache. */
+static void csvw_drop_direct(csvw *w) {
+  int flags = fcntl(w->fd, F_GETFL);
+  if (flags < 0 || fcntl(w->fd, F_SETFL, flags & ~O_DIRECT) != 0) csvw_keep_error(w, "write", errno);
+  w->direct = 0;
+}
+
+/* Writes all of s to the temporary file unless an error is already kept. On an O_DIRECT
+ * fd, s must be aligned and len a multiple of CSVW_DIRECT_ALIGN; a refusal (EINVAL) or a
+ * short count that breaks the alignment turns O_DIRECT off and the rest goes buffered. */
+static void csvw_write_all(csvw *w, const char *s, size_t len) {
   while (len > 0 && w->err_errno == 0) {
     ssize_t n = write(w->fd, s, len > INT_MAX ? INT_MAX : len);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EINVAL && w->direct) {
+        csvw_drop_direct(w);
+        continue;
+      }
       csvw_keep_error(w, "write", errno);
       return;
     }
     s += n;
     len -= (size_t)n;
+    if (w->direct && (size_t)n % CSVW_DIRECT_ALIGN != 0) csvw_drop_direct(w);
   }
+}
+
+/* Writes and empties the stage: its aligned blocks directly, then a tail that fills no
+ * aligned block (only the file's last bytes: a full stage is aligned) through the page
+ * cache, after turning O_DIRECT off. */
+static void csvw_flush_stage(csvw *w) {
+  size_t whole = w->stage_len - w->stage_len % CSVW_DIRECT_ALIGN;
+  csvw_write_all(w, w->stage, whole);
+  if (whole < w->stage_len) {
+    if (w->direct) csvw_drop_direct(w);
+    csvw_write_all(w, w->stage + whole, w->stage_len - whole);
+  }
+  w->stage_len = 0;
+}
+
+/* The file's one way out: bytes are written in order, staged in aligned blocks while
+ * the fd is O_DIRECT. */
+static void csvw_write_fd(csvw *w, const char *s, size_t len) {
+  while (w->direct && len > 0 && w->err_errno == 0) {
+    if (w->stage == NULL) w->stage = lr_xaligned_alloc(CSVW_DIRECT_ALIGN, CSVW_DIRECT_BUF);
+    size_t take = CSVW_DIRECT_BUF - w->stage_len < len ? CSVW_DIRECT_BUF - w->stage_len : len;
+    memcpy(w->stage + w->stage_len, s, take);
+    w->stage_len += take;
+    s += take;
+    len -= take;
+    if (w->stage_len == CSVW_DIRECT_BUF) csvw_flush_stage(w);
+  }
+  csvw_write_all(w, s, len);
 }
 
 /* Compresses the members in pend — every complete one, and with `last` also the
@@ -346,6 +403,7 @@ static void csvw_free(csvw *w) {
   free(w->tmp_path);
   free(w->dir_path);
   lr_buf_release(&w->pend);
+  free(w->stage);
   for (int k = 0; k < w->n_batch; k++) lr_buf_release(&w->zouts[k]);
   free(w->zouts);
   free(w);
@@ -361,10 +419,11 @@ int csvw_open(const char *final_path, int gzip, int do_fsync, csvw **out, lr_err
   w->do_fsync = do_fsync;
   /* O_EXCL: never write through a link someone planted; a leftover with our name comes
    * from a dead process that had our pid, so it is removed once and we try again. */
-  w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  if (w->fd < 0 && errno == EEXIST && unlink(w->tmp_path) == 0) {
-    w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  }
+  int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC;
+  w->fd = open(w->tmp_path, flags | O_DIRECT, 0666);
+  if (w->fd < 0 && errno == EEXIST && unlink(w->tmp_path) == 0) w->fd = open(w->tmp_path, flags | O_DIRECT, 0666);
+  w->direct = w->fd >= 0;
+  if (w->fd < 0 && errno == EINVAL) w->fd = open(w->tmp_path, flags, 0666); /* no O_DIRECT here */
   if (w->fd < 0) {
     int e = errno;
     lr_err_set(err, LR_ERR_OUTPUT, "%s: cannot create %s: %s", final_path, w->tmp_path,
@@ -378,7 +437,7 @@ int csvw_open(const char *final_path, int gzip, int do_fsync, csvw **out, lr_err
     w->pend.cap = CSVW_GZIP_MEMBER_BYTES;
     w->n_batch = 1;
     w->zouts = lr_xcalloc(1, sizeof *w->zouts);
-  } else {
+  } else if (!w->direct) {
     lr_buf_reserve(&w->pend, CSVW_PLAIN_BUF);
   }
   *out = w;
@@ -423,6 +482,10 @@ void csvw_write(csvw *w, const char *s, size_t len) {
     csvw_write_gzip(w, s, len);
     return;
   }
+  if (w->direct) { /* the stage is the buffer */
+    csvw_write_fd(w, s, len);
+    return;
+  }
   if (w->pend.len + len > CSVW_PLAIN_BUF) {
     csvw_write_fd(w, w->pend.data, w->pend.len);
     w->pend.len = 0;
@@ -453,6 +516,7 @@ int csvw_finish(csvw *w, lr_err *err) {
     csvw_write_fd(w, w->pend.data, w->pend.len);
     w->pend.len = 0;
   }
+  if (w->stage_len > 0) csvw_flush_stage(w);
   if (w->do_fsync && w->err_errno == 0 && fsync(w->fd) != 0) csvw_keep_error(w, "fsync", errno);
   /* close can report a deferred write error (NFS, quotas): it counts like any other. */
   if (close(w->fd) != 0) csvw_keep_error(w, "close", errno);

@@ -44,6 +44,10 @@ void *lr_xcalloc(size_t n, size_t size) { return lr_check_alloc(calloc(n ? n : 1
 
 void *lr_xrealloc(void *p, size_t nbytes) { return lr_check_alloc(realloc(p, nbytes ? nbytes : 1), nbytes); }
 
+void *lr_xaligned_alloc(size_t align, size_t nbytes) {
+  return lr_check_alloc(aligned_alloc(align, nbytes ? nbytes : align), nbytes);
+}
+
 char *lr_xstrndup(const char *s, size_t len) {
   char *d = lr_xmalloc(len + 1);
   memcpy(d, s, len);

@@ -43,6 +43,8 @@ int lr_err_exit_status(int code);
 void *lr_xmalloc(size_t nbytes);
 void *lr_xcalloc(size_t n, size_t size);
 void *lr_xrealloc(void *p, size_t nbytes);
+/* nbytes (a multiple of align, a power of two) aligned to align; freed with free. */
+void *lr_xaligned_alloc(size_t align, size_t nbytes);
 char *lr_xstrndup(const char *s, size_t len);
 
 #endif

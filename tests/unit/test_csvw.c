@@ -520,6 +520,48 @@ static void test_finish_publish(void) {
   unlink(a);
 }
 
+/* Files are written O_DIRECT in aligned 4 MiB blocks with a buffered tail: every size
+ * around the 4 KiB alignment and the 4 MiB block, written in odd pieces or in one piece
+ * larger than a block, plain and gzip, reads back exactly. */
+static void test_direct_sizes(void) {
+  static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 8192, ((size_t)4 << 20) - 1,
+                                  (size_t)4 << 20, ((size_t)4 << 20) + 1, ((size_t)9 << 20) + 123 };
+  size_t max = sizes[sizeof sizes / sizeof *sizes - 1];
+  char *src = malloc(max);
+  for (size_t i = 0; i < max; i++) src[i] = (char)('a' + (i * 7 + i / 4099) % 26);
+  const char *final = path_in("direct.csv");
+  lr_err err;
+  for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+    for (int gzip = 0; gzip <= 1; gzip++) {
+      for (int whole = 0; whole <= 1; whole++) {
+        csvw *w;
+        TEST_EQ_INT(csvw_open(final, gzip, 0, &w, &err), LR_OK);
+        size_t n = sizes[k];
+        for (size_t at = 0, piece = 1; at < n; at += piece, piece = piece * 3 % 100003 + 1) {
+          if (whole) piece = n;
+          csvw_write(w, src + at, piece < n - at ? piece : n - at);
+        }
+        TEST_EQ_INT(csvw_commit(w, &err), LR_OK);
+        size_t len;
+        char *got = slurp(final, &len);
+        if (gzip) {
+          member_info mi[8];
+          lr_buf raw = { 0 };
+          TEST_CHECK(gunzip_members((unsigned char *)got, len, mi, 8, &raw) >= 1);
+          free(got);
+          got = raw.data;
+          len = raw.len;
+        }
+        TEST_EQ_INT(len, n);
+        TEST_CHECK(len == n && (n == 0 || memcmp(got, src, n) == 0));
+        free(got);
+      }
+    }
+  }
+  unlink(final);
+  free(src);
+}
+
 /* Publishing over a previous file replaces it and leaves nothing else behind (the old
  * file is swapped out and unlinked); a directory in the way is an error that names the
  * file, keeps the directory and removes the temporary. */
@@ -602,6 +644,7 @@ int main(void) {
   test_write_file();
   test_finish_publish();
   test_publish_replaces();
+  test_direct_sizes();
   TEST_EQ_INT(count_entries(), 0);
   rmdir(tmpdir);
   return TEST_REPORT();
