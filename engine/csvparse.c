@@ -276,3 +276,10 @@ int csvparse_quoted(csvparse *p, const char *rec, size_t len, const lr_field **f
   *verbatim_out = verbatim;
   return 1;
 }
+
+int csvparse_split(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
+                   size_t *n_out) {
+  int verbatim;
+  if (csvparse_quoted(p, rec, len, fields_out, n_out, &verbatim)) return LR_OK;
+  return csvparse_record(p, rec, len, fields_out, n_out);
+}

@@ -85,7 +85,7 @@ static void output_put_input_fields(const output_item *it, csvparse *p, lr_buf *
   }
   const lr_field *fields;
   size_t n;
-  if (csvparse_record(p, it->text, r->len, &fields, &n) != LR_OK) n = 0;
+  if (csvparse_split(p, it->text, r->len, &fields, &n) != LR_OK) n = 0;
   for (size_t j = 0; j < n; j++) {
     lr_buf_putc(out, ',');
     csvw_buf_field(out, fields[j].ptr, fields[j].len);

@@ -702,9 +702,7 @@ lr_field scan_rederive_lead_id(scan_rederiver *r, size_t i) {
   const char *text = table_row_text(r->t, row);
   const lr_field *fields;
   size_t n;
-  int verbatim;
-  if (memchr(text, '"', row->len) == NULL) csvparse_plain(r->w.parser, text, row->len, &fields, &n, &verbatim);
-  else if (csvparse_record(r->w.parser, text, row->len, &fields, &n) != LR_OK) n = 0;
+  if (csvparse_split(r->w.parser, text, row->len, &fields, &n) != LR_OK) n = 0;
   long col = r->map->field_col[r->cfg->plan->field[SCORE_LEAD_ID]];
   if (col < 0 || (size_t)col >= n) return (lr_field){ "", 0 };
   lr_field id = fields[col];

@@ -50,4 +50,9 @@ void csvparse_plain(csvparse *p, const char *rec, size_t len, const lr_field **f
 int csvparse_quoted(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
                     size_t *n_out, int *verbatim_out) LR_MUST_CHECK;
 
+/* libcsv's fields of rec, the cheapest way: csvparse_quoted where it applies, else
+ * csvparse_record. Same returns and ownership as csvparse_record. */
+int csvparse_split(csvparse *p, const char *rec, size_t len, const lr_field **fields_out,
+                   size_t *n_out) LR_MUST_CHECK;
+
 #endif
