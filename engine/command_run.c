@@ -52,6 +52,7 @@ typedef struct run_state {
   output_pending pending;      /* finished outputs, published together at the end */
   spill *spill;                /* --memory: the bounded run's spilled state */
   summary_tally tally;         /* every row's final status, counted */
+  radix_space sort_space;       /* unique, dedupe and rank sort in it, one after another */
   uint32_t *ranked;
   size_t n_ranked;
   long *unique_fields;          /* schema fields checked for uniqueness, lead_id last */
@@ -172,7 +173,7 @@ static int run_scan(run_state *r, int scoring, lr_err *err) {
   if (r->spill != NULL) return LR_OK; /* spill_write_outputs settles uniqueness */
   r->rederivers = lr_xcalloc((size_t)r->threads, sizeof *r->rederivers);
   for (int k = 0; k < r->threads; k++) r->rederivers[k] = scan_rederiver_new(r->table, &r->scan, &r->header);
-  unique_apply(r->table, r->rederivers, r->threads, r->unique_fields, r->n_unique, lead_id);
+  unique_apply(r->table, r->rederivers, r->threads, r->unique_fields, r->n_unique, lead_id, &r->sort_space);
   return LR_OK;
 }
 
@@ -196,6 +197,7 @@ static void run_release(run_state *r) {
     for (int k = 0; k < r->threads; k++) scan_rederiver_free(r->rederivers[k]);
   free(r->rederivers);
   free(r->ranked);
+  radix_space_release(&r->sort_space);
   scan_header_release(&r->header);
   table_free(r->table);
   history_free(r->history);
@@ -228,8 +230,9 @@ static int run_score_steps(run_state *r, lr_err *err) {
       return rc;
     run_mark(r, "settle_write");
   } else {
-    dedupe_apply(r->table, r->rederivers, r->threads);
-    r->ranked = rank_rows(r->table, r->rederivers, r->threads, &r->n_ranked);
+    dedupe_apply(r->table, r->rederivers, r->threads, &r->sort_space);
+    r->ranked = rank_rows(r->table, r->rederivers, r->threads, &r->sort_space, &r->n_ranked);
+    radix_space_release(&r->sort_space);
     run_mark(r, "dedupe_rank");
     if ((rc = run_make_outdir(o->outdir, err)) != LR_OK) return rc;
     output_remove_stale_temps(o->outdir);

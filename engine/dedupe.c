@@ -64,15 +64,16 @@ static void dedupe_settle(table *t, scan_rederiver *rd, const radix_pair *pairs,
   for (size_t e = 0; e < k; e++) free(x->keys[e]);
 }
 
-void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads) {
+void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads, radix_space *space) {
   size_t n = 0;
-  radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
+  radix_space_reserve(space, t->n_rows);
+  radix_pair *pairs = space->pairs;
   for (size_t i = 0; i < t->n_rows; i++) {
     const table_row *r = table_row_at(t, i);
     if (r->status != ROW_ACCEPTED || r->dedupe_hash == 0) continue;
     pairs[n++] = (radix_pair){ r->dedupe_hash, (uint32_t)i };
   }
-  radix_sort_pairs(pairs, n);
+  radix_sort_pairs(pairs, n, space->scratch);
   radix_run *runs;
   size_t n_runs = radix_equal_runs(pairs, n, &runs);
   /* re-deriving a key re-parses and validates its row: most of this stage's time */
@@ -87,5 +88,4 @@ void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads) {
     free(x.grouped);
   }
   free(runs);
-  free(pairs);
 }

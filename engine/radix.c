@@ -7,13 +7,26 @@
 
 #include "lr_err.h"
 
-void radix_sort_pairs(radix_pair *pairs, size_t n) {
+void radix_space_reserve(radix_space *s, size_t n) {
+  if (n <= s->cap && s->pairs != NULL) return;
+  radix_space_release(s);
+  s->cap = n ? n : 1;
+  s->pairs = lr_xmalloc(s->cap * sizeof *s->pairs);
+  s->scratch = lr_xmalloc(s->cap * sizeof *s->scratch);
+}
+
+void radix_space_release(radix_space *s) {
+  free(s->pairs);
+  free(s->scratch);
+  *s = (radix_space){ 0 };
+}
+
+void radix_sort_pairs(radix_pair *pairs, size_t n, radix_pair *scratch) {
   if (n < 2) return;
   size_t (*counts)[256] = lr_xcalloc(8, sizeof *counts);
   for (size_t i = 0; i < n; i++)
     for (int d = 0; d < 8; d++) counts[d][(pairs[i].key >> (8 * d)) & 0xff]++;
-  radix_pair *from = pairs, *to = lr_xmalloc(n * sizeof *to);
-  radix_pair *scratch = to;
+  radix_pair *from = pairs, *to = scratch;
   for (int d = 0; d < 8; d++) {
     if (counts[d][(pairs[0].key >> (8 * d)) & 0xff] == n) continue; /* one value: no-op */
     size_t offset[256], sum = 0;
@@ -27,7 +40,6 @@ void radix_sort_pairs(radix_pair *pairs, size_t n) {
     to = swap;
   }
   if (from != pairs) memcpy(pairs, from, n * sizeof *pairs);
-  free(scratch);
   free(counts);
 }
 

@@ -70,15 +70,17 @@ static void rank_order_ties(const table *t, scan_rederiver *rd, radix_pair *pair
   for (size_t i = 0; i < k; i++) pairs[start + i].index = ties[i].index;
 }
 
-uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, size_t *n_out) {
+uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, radix_space *space,
+                    size_t *n_out) {
   size_t n = 0;
-  radix_pair *pairs = lr_xmalloc((t->n_rows ? t->n_rows : 1) * sizeof *pairs);
+  radix_space_reserve(space, t->n_rows);
+  radix_pair *pairs = space->pairs;
   for (size_t i = 0; i < t->n_rows; i++) {
     const table_row *r = table_row_at(t, i);
     if (r->status != ROW_ACCEPTED || r->score.disqualify != DQ_NONE) continue;
     pairs[n++] = (radix_pair){ radix_key_descending(r->score.priority), (uint32_t)i };
   }
-  radix_sort_pairs(pairs, n);
+  radix_sort_pairs(pairs, n, space->scratch);
   radix_run *blocks; /* runs of equal priorities */
   size_t n_blocks = radix_equal_runs(pairs, n, &blocks);
   /* blocks touch disjoint parts of pairs: each is ordered by whichever thread takes it */
@@ -103,7 +105,6 @@ uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, s
   free(blocks);
   uint32_t *order = lr_xmalloc((n ? n : 1) * sizeof *order);
   for (size_t i = 0; i < n; i++) order[i] = pairs[i].index;
-  free(pairs);
   *n_out = n;
   return order;
 }

@@ -56,14 +56,15 @@ static void unique_settle_run(table *t, const unique_run *u, int reason, long fi
 }
 
 static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads, size_t slot,
-                             long field, int reason, radix_pair *pairs) {
+                             long field, int reason, radix_space *space) {
+  radix_pair *pairs = space->pairs;
   size_t n = 0;
   for (size_t i = 0; i < t->n_rows; i++) {
     if (table_row_at(t, i)->status != ROW_ACCEPTED) continue;
     uint64_t h = *table_unique_at(t, i, slot);
     if (h != 0) pairs[n++] = (radix_pair){ h, (uint32_t)i };
   }
-  radix_sort_pairs(pairs, n);
+  radix_sort_pairs(pairs, n, space->scratch);
   radix_run *spans;
   size_t n_spans = radix_equal_runs(pairs, n, &spans);
   /* a run touches only its own rows: each is settled by whichever thread takes it */
@@ -85,12 +86,11 @@ static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads
 }
 
 void unique_apply(table *t, scan_rederiver *const *rds, int n_threads, const long *fields,
-                  size_t n_fields, long lead_id_field) {
+                  size_t n_fields, long lead_id_field, radix_space *space) {
   if (n_fields == 0 || t->n_rows == 0) return;
-  radix_pair *pairs = lr_xmalloc(t->n_rows * sizeof *pairs);
+  radix_space_reserve(space, t->n_rows);
   for (size_t slot = 0; slot < n_fields; slot++) {
     int reason = fields[slot] == lead_id_field ? LR_REASON_DUPLICATE_LEAD_ID : LR_REASON_DUPLICATE;
-    unique_apply_one(t, rds, n_threads, slot, fields[slot], reason, pairs);
+    unique_apply_one(t, rds, n_threads, slot, fields[slot], reason, space);
   }
-  free(pairs);
 }

@@ -13,9 +13,10 @@
 #ifndef LR_DEDUPE_H
 #define LR_DEDUPE_H
 
+#include "radix.h"
 #include "scan.h"
 #include "table.h"
 
-void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads);
+void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads, radix_space *space);
 
 #endif

@@ -9,11 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "radix.h"
 #include "scan.h"
 #include "table.h"
 
 /* Row indexes of the ranked rows in rank order; caller frees with free(). Runs of equal
- * priorities are ordered on n_threads threads, thread k re-deriving lead_ids with rds[k]. */
-uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, size_t *n_out);
+ * priorities are ordered on n_threads threads, thread k re-deriving lead_ids with rds[k].
+ * Sorts in space (grown to the table's rows). */
+uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, radix_space *space,
+                    size_t *n_out);
 
 #endif

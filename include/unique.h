@@ -15,13 +15,15 @@
 
 #include <stddef.h>
 
+#include "radix.h"
 #include "scan.h"
 #include "table.h"
 
 /* fields[u] is the schema field whose value hashes scan kept in unique slot u;
  * lead_id_field is the schema field whose repeats are `duplicate_lead_id` (-1: none).
- * Thread k re-derives the values of rows whose hashes are equal with rds[k]. */
+ * Thread k re-derives the values of rows whose hashes are equal with rds[k]. Sorts in
+ * space (grown to the table's rows). */
 void unique_apply(table *t, scan_rederiver *const *rds, int n_threads, const long *fields,
-                  size_t n_fields, long lead_id_field);
+                  size_t n_fields, long lead_id_field, radix_space *space);
 
 #endif

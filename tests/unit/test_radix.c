@@ -22,26 +22,30 @@ static int pair_cmp(const void *a, const void *b) {
   return x->index < y->index ? -1 : (x->index > y->index); /* index = input position */
 }
 
-static void check_sort(size_t n, uint64_t key_mask) {
-  radix_pair *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
+/* Sorts n random keys in space, reused with whatever the previous sort left in it and
+ * grown when this one needs more room, and compares with the reference. */
+static void check_sort(radix_space *space, size_t n, uint64_t key_mask) {
+  radix_space_reserve(space, n);
+  radix_pair *a = space->pairs, *b = malloc((n ? n : 1) * sizeof *b);
   for (size_t i = 0; i < n; i++) a[i] = b[i] = (radix_pair){ rng_next() & key_mask, (uint32_t)i };
-  radix_sort_pairs(a, n);
+  radix_sort_pairs(a, n, space->scratch);
   qsort(b, n, sizeof *b, pair_cmp);
   int same = 1;
   for (size_t i = 0; i < n; i++) same &= a[i].key == b[i].key && a[i].index == b[i].index;
   TEST_CHECK(same);
-  free(a);
   free(b);
 }
 
 static void test_sort(void) {
-  check_sort(0, ~0ull);
-  check_sort(1, ~0ull);
-  check_sort(1000, ~0ull);           /* all digits used */
-  check_sort(5000, 0xffull);         /* one digit, many ties: stability */
-  check_sort(5000, 0xff00000000ull); /* one high digit only */
-  check_sort(5000, 0);               /* all equal */
-  check_sort(100000, 0xffffffull);
+  radix_space space = { 0 };
+  check_sort(&space, 0, ~0ull);
+  check_sort(&space, 1, ~0ull);
+  check_sort(&space, 1000, ~0ull);           /* all digits used */
+  check_sort(&space, 5000, 0xffull);         /* one digit, many ties: stability */
+  check_sort(&space, 5000, 0xff00000000ull); /* one high digit only */
+  check_sort(&space, 5000, 0);               /* all equal */
+  check_sort(&space, 100000, 0xffffffull);
+  radix_space_release(&space);
 }
 
 static void test_descending_key(void) {
