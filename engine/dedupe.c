@@ -73,7 +73,7 @@ void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads, radix_spa
     if (r->status != ROW_ACCEPTED || r->dedupe_hash == 0) continue;
     pairs[n++] = (radix_pair){ r->dedupe_hash, (uint32_t)i };
   }
-  radix_sort_pairs(pairs, n, space->scratch);
+  radix_sort_pairs(pairs, n, space->scratch, n_threads);
   radix_run *runs;
   size_t n_runs = radix_equal_runs(pairs, n, &runs);
   /* re-deriving a key re-parses and validates its row: most of this stage's time */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lr_err.h"
+#include "par.h"
 
 void radix_space_reserve(radix_space *s, size_t n) {
   if (n <= s->cap && s->pairs != NULL) return;
@@ -21,25 +22,67 @@ void radix_space_release(radix_space *s) {
   *s = (radix_space){ 0 };
 }
 
-void radix_sort_pairs(radix_pair *pairs, size_t n, radix_pair *scratch) {
+/* Chunk c of n_chunks is pairs [n * c / n_chunks, n * (c + 1) / n_chunks). */
+static size_t radix_chunk(size_t n, int n_chunks, int c) { return n * (size_t)c / (size_t)n_chunks; }
+
+void radix_sort_pairs(radix_pair *pairs, size_t n, radix_pair *scratch, int n_threads) {
   if (n < 2) return;
-  size_t (*counts)[256] = lr_xcalloc(8, sizeof *counts);
-  for (size_t i = 0; i < n; i++)
-    for (int d = 0; d < 8; d++) counts[d][(pairs[i].key >> (8 * d)) & 0xff]++;
-  radix_pair *from = pairs, *to = scratch;
-  for (int d = 0; d < 8; d++) {
-    if (counts[d][(pairs[0].key >> (8 * d)) & 0xff] == n) continue; /* one value: no-op */
-    size_t offset[256], sum = 0;
-    for (int b = 0; b < 256; b++) {
-      offset[b] = sum;
-      sum += counts[d][b];
+  int n_chunks = n < RADIX_PARALLEL_MIN || n_threads < 1 ? 1 : n_threads;
+  /* counts[c][d][b]: pairs in chunk c's positions whose digit d is b, counted over the
+   * input for all digits (their sums decide which passes are needed), then recounted for
+   * digit d over the array each later pass reads. */
+  size_t (*counts)[8][256] = lr_xcalloc((size_t)n_chunks, sizeof *counts);
+  int active[8], n_active = 0;
+  radix_pair *result = pairs;
+#pragma omp parallel num_threads(n_chunks)
+  {
+    /* a smaller team than asked for (a thread limit): thread k takes chunks k, k + team, ... */
+    int k = par_thread_num(), team = par_team_size();
+    for (int c = k; c < n_chunks; c += team)
+      for (size_t i = radix_chunk(n, n_chunks, c); i < radix_chunk(n, n_chunks, c + 1); i++)
+        for (int d = 0; d < 8; d++) counts[c][d][(pairs[i].key >> (8 * d)) & 0xff]++;
+#pragma omp barrier
+#pragma omp single
+    {
+      for (int d = 0; d < 8; d++) { /* a digit every key shares moves nothing: skip it */
+        size_t same = 0;
+        for (int c = 0; c < n_chunks; c++) same += counts[c][d][(pairs[0].key >> (8 * d)) & 0xff];
+        if (same != n) active[n_active++] = d;
+      }
+      result = n_active % 2 ? scratch : pairs;
     }
-    for (size_t i = 0; i < n; i++) to[offset[(from[i].key >> (8 * d)) & 0xff]++] = from[i];
-    radix_pair *swap = from;
-    from = to;
-    to = swap;
+    radix_pair *from = pairs, *to = scratch;
+    for (int a = 0; a < n_active; a++) {
+      int d = active[a];
+      if (a > 0) { /* the first pass reads the input, whose counts are there already */
+        for (int c = k; c < n_chunks; c += team) {
+          memset(counts[c][d], 0, sizeof counts[c][d]);
+          for (size_t i = radix_chunk(n, n_chunks, c); i < radix_chunk(n, n_chunks, c + 1); i++)
+            counts[c][d][(from[i].key >> (8 * d)) & 0xff]++;
+        }
+#pragma omp barrier
+      }
+      for (int c = k; c < n_chunks; c += team) {
+        /* chunk c's pairs with digit b go after all pairs with smaller digits and after
+         * digit b's pairs of the chunks before c: stable */
+        size_t offset[256], below = 0;
+        for (int b = 0; b < 256; b++) {
+          offset[b] = below;
+          for (int c2 = 0; c2 < n_chunks; c2++) {
+            if (c2 < c) offset[b] += counts[c2][d][b];
+            below += counts[c2][d][b];
+          }
+        }
+        for (size_t i = radix_chunk(n, n_chunks, c); i < radix_chunk(n, n_chunks, c + 1); i++)
+          to[offset[(from[i].key >> (8 * d)) & 0xff]++] = from[i];
+      }
+#pragma omp barrier
+      radix_pair *swap = from;
+      from = to;
+      to = swap;
+    }
   }
-  if (from != pairs) memcpy(pairs, from, n * sizeof *pairs);
+  if (result != pairs) memcpy(pairs, result, n * sizeof *pairs);
   free(counts);
 }
 

@@ -80,7 +80,7 @@ uint32_t *rank_rows(const table *t, scan_rederiver *const *rds, int n_threads, r
     if (r->status != ROW_ACCEPTED || r->score.disqualify != DQ_NONE) continue;
     pairs[n++] = (radix_pair){ radix_key_descending(r->score.priority), (uint32_t)i };
   }
-  radix_sort_pairs(pairs, n, space->scratch);
+  radix_sort_pairs(pairs, n, space->scratch, n_threads);
   radix_run *blocks; /* runs of equal priorities */
   size_t n_blocks = radix_equal_runs(pairs, n, &blocks);
   /* blocks touch disjoint parts of pairs: each is ordered by whichever thread takes it */

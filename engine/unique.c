@@ -64,7 +64,7 @@ static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads
     uint64_t h = *table_unique_at(t, i, slot);
     if (h != 0) pairs[n++] = (radix_pair){ h, (uint32_t)i };
   }
-  radix_sort_pairs(pairs, n, space->scratch);
+  radix_sort_pairs(pairs, n, space->scratch, n_threads);
   radix_run *spans;
   size_t n_spans = radix_equal_runs(pairs, n, &spans);
   /* a run touches only its own rows: each is settled by whichever thread takes it */

@@ -3,8 +3,8 @@
  * mapped to an unsigned integer), never rows, then settle equal keys exactly.
  *
  * Stable: pairs with equal keys keep their input order, so callers that feed indexes in
- * input order get "first occurrence first" for free. Sequential; O(n) time with one
- * scratch array of n pairs, the caller's (radix_space).
+ * input order get "first occurrence first" for free. O(n) time with one scratch array
+ * of n pairs, the caller's (radix_space).
  */
 #ifndef LR_RADIX_H
 #define LR_RADIX_H
@@ -30,8 +30,13 @@ typedef struct radix_space {
 void radix_space_reserve(radix_space *s, size_t n);
 void radix_space_release(radix_space *s);
 
-/* Sorts pairs[0, n) by key ascending, stably, with scratch[0, n) (not overlapping). */
-void radix_sort_pairs(radix_pair *pairs, size_t n, radix_pair *scratch);
+/* Below this many pairs a sort runs on the calling thread alone. */
+#define RADIX_PARALLEL_MIN ((size_t)1 << 16)
+
+/* Sorts pairs[0, n) by key ascending, stably, with scratch[0, n) (not overlapping), on
+ * n_threads threads (each pass: every thread counts, then scatters, its own chunk); the
+ * result does not depend on n_threads. Call it outside parallel regions. */
+void radix_sort_pairs(radix_pair *pairs, size_t n, radix_pair *scratch, int n_threads);
 
 /* A run of two or more pairs with equal keys in a sorted array: pairs[start, end). */
 typedef struct radix_run {

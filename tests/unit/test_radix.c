@@ -24,11 +24,11 @@ static int pair_cmp(const void *a, const void *b) {
 
 /* Sorts n random keys in space, reused with whatever the previous sort left in it and
  * grown when this one needs more room, and compares with the reference. */
-static void check_sort(radix_space *space, size_t n, uint64_t key_mask) {
+static void check_sort(radix_space *space, size_t n, uint64_t key_mask, int n_threads) {
   radix_space_reserve(space, n);
   radix_pair *a = space->pairs, *b = malloc((n ? n : 1) * sizeof *b);
   for (size_t i = 0; i < n; i++) a[i] = b[i] = (radix_pair){ rng_next() & key_mask, (uint32_t)i };
-  radix_sort_pairs(a, n, space->scratch);
+  radix_sort_pairs(a, n, space->scratch, n_threads);
   qsort(b, n, sizeof *b, pair_cmp);
   int same = 1;
   for (size_t i = 0; i < n; i++) same &= a[i].key == b[i].key && a[i].index == b[i].index;
@@ -38,13 +38,21 @@ static void check_sort(radix_space *space, size_t n, uint64_t key_mask) {
 
 static void test_sort(void) {
   radix_space space = { 0 };
-  check_sort(&space, 0, ~0ull);
-  check_sort(&space, 1, ~0ull);
-  check_sort(&space, 1000, ~0ull);           /* all digits used */
-  check_sort(&space, 5000, 0xffull);         /* one digit, many ties: stability */
-  check_sort(&space, 5000, 0xff00000000ull); /* one high digit only */
-  check_sort(&space, 5000, 0);               /* all equal */
-  check_sort(&space, 100000, 0xffffffull);
+  /* 1 thread, and 2, 3 and 5 (uneven chunks; more threads than the build or the machine
+   * may give: the result must not change), below and above RADIX_PARALLEL_MIN */
+  static const int threads[] = { 1, 2, 3, 5 };
+  for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
+    int k = threads[t];
+    check_sort(&space, 0, ~0ull, k);
+    check_sort(&space, 1, ~0ull, k);
+    check_sort(&space, 1000, ~0ull, k);           /* all digits used */
+    check_sort(&space, 5000, 0xffull, k);         /* one digit, many ties: stability */
+    check_sort(&space, 5000, 0xff00000000ull, k); /* one high digit only */
+    check_sort(&space, 5000, 0, k);               /* all equal */
+    check_sort(&space, 100000, 0xffffffull, k);   /* three digits: an odd number of passes */
+    check_sort(&space, 200003, ~0ull, k);         /* eight passes */
+    check_sort(&space, 200003, 0xfull, k);        /* half a digit: long runs of ties */
+  }
   radix_space_release(&space);
 }
 
