@@ -205,6 +205,24 @@ static void run_release(run_state *r) {
   schema_free(r->deals_schema);
 }
 
+/* Publishes the finished outputs while another thread frees the table: putting files in
+ * place also removes the previous run's files, and freeing gigabytes of text and rows
+ * takes the kernel about as long (0.28 s and 0.15 s at 5M rows), so the two overlap. */
+static int run_publish(run_state *r, lr_err *err) {
+  int rc = LR_OK;
+#pragma omp parallel sections num_threads(2)
+  {
+#pragma omp section
+    rc = output_pending_publish(&r->pending, err);
+#pragma omp section
+    {
+      table_free(r->table);
+      r->table = NULL;
+    }
+  }
+  return rc;
+}
+
 static int run_score_steps(run_state *r, lr_err *err) {
   const cli_opts *o = r->o;
   int rc;
@@ -248,7 +266,7 @@ static int run_score_steps(run_state *r, lr_err *err) {
   };
   if ((rc = summary_write(o->outdir, &r->tally, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
     return rc;
-  return output_pending_publish(&r->pending, err);
+  return run_publish(r, err);
 }
 
 int command_score(const cli_opts *o, int *exit_out, lr_err *err) {
@@ -294,7 +312,7 @@ static int run_validate_steps(run_state *r, lr_err *err) {
   };
   if ((rc = summary_write(o->outdir, &r->tally, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
     return rc;
-  return output_pending_publish(&r->pending, err);
+  return run_publish(r, err);
 }
 
 int command_validate(const cli_opts *o, int *exit_out, lr_err *err) {
