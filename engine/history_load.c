@@ -70,7 +70,7 @@ static int history_load_text(const schema *s, const deal_cols *cols, const char 
       history_builder_add_bad(b, lr_reason_name(LR_REASON_INVALID_UTF8));
       continue;
     }
-    if (csvparse_record(p, text, rec.len, &fields, &n) != LR_OK || n != n_names) {
+    if (csvparse_split(p, text, rec.len, &fields, &n) != LR_OK || n != n_names) {
       history_builder_add_bad(b, lr_reason_name(LR_REASON_WRONG_FIELD_COUNT));
       continue;
     }
