@@ -522,7 +522,7 @@ int output_write_scored(const table *t, const scan_header *hdr, const scan_confi
                         const output_config *cfg, lr_err *err) {
   scan_rederiver *rd = scan_rederiver_new(t, scan, hdr);
   int rc;
-  if (cfg->n_threads >= 2 && !cfg->gzip) { /* --gzip: compression is the parallel part */
+  if (cfg->n_threads >= 2) {
     rc = output_write_lanes(t, hdr, s, rd, ranked, n_ranked, cfg, err);
   } else {
     rc = output_write_rows(cfg, OUTPUT_RANKED, t, hdr, NULL, NULL, ranked, n_ranked, err);

@@ -92,9 +92,9 @@ void output_file_abort(output_file *f);
 
 /* Writes ranked, disqualified, duplicates and rejects (score). ranked: rank_rows' order;
  * scan: the scan's config, to re-derive the kept rows' lead_ids for duplicate_of; s: the
- * schema's field names (rejects). With two threads or more and plain output, ranked.csv
- * is written by thread 0 while another thread writes the other three, then helps format
- * ranked.csv's blocks; the files and the order they join cfg->pending are the same
+ * schema's field names (rejects). With two threads or more, ranked.csv is written (and
+ * with --gzip compressed) by thread 0 while another thread writes the other three, then
+ * helps format ranked.csv's blocks; the files and the order they join cfg->pending are the same
  * either way. Call it outside parallel regions. */
 int output_write_scored(const table *t, const scan_header *hdr, const scan_config *scan,
                         const schema *s, const uint32_t *ranked, size_t n_ranked,
