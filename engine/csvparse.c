@@ -193,10 +193,17 @@ int csvparse_quoted(csvparse *p, const char *rec, size_t len, const lr_field **f
   /* Line breaks are rare (multi-line quoted notes): knowing there are none lets every
    * separator search below look for commas alone. */
   int eol = memchr(rec, '\n', len) != NULL || memchr(rec, '\r', len) != NULL;
+  /* The first quote at or after the current field: unquoted fields (most of them) hold
+   * none, which one search per quoted field settles instead of one per field. */
+  const char *next_quote = NULL;
   for (;;) {
     /* ROW_NOT_BEGUN / FIELD_NOT_BEGUN: blanks before a field are dropped */
     const char *a = at;
     while (a < end && csvparse_is_blank(*a)) a++;
+    if (next_quote == NULL || next_quote < a) {
+      next_quote = memchr(a, '"', (size_t)(end - a));
+      if (next_quote == NULL) next_quote = end;
+    }
     csvparse_reserve_fields(p, n + 1);
     lr_field *f = &p->fields[n++];
     const char *stop; /* the comma that ends the field, or end */
@@ -212,7 +219,7 @@ int csvparse_quoted(csvparse *p, const char *rec, size_t len, const lr_field **f
       f->len = (size_t)(b - a);
       /* re-quoted as itself only with no blank dropped and no quote (csvw would quote
        * it); commas and line breaks cannot be in it */
-      if (verbatim && (a != at || b != stop || memchr(a, '"', f->len) != NULL)) verbatim = 0;
+      if (verbatim && (a != at || b != stop || next_quote < b)) verbatim = 0;
     } else {
       /* FIELD_BEGUN quoted: the next quote puts libcsv in FIELD_MIGHT_HAVE_ENDED; a quote
        * right after it is `""` (one quote, still quoted), anything else must be blanks
