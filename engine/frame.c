@@ -15,7 +15,8 @@
  *    (a quote neither doubled nor followed by blanks and `,`/CR/LF/end: the quotes
  *    CSV_STRICT would report) and whether a line break was swallowed inside quotes. The
  *    scan stops at max_record_bytes + 1 bytes (A4), so a runaway quote costs at most the
- *    limit, and the limit wins over every other reason.
+ *    limit, and the limit wins over every other reason. Runs of unquoted fields inside
+ *    it are counted 8 bytes at a time too (frame_scan_plain, up to the next quote).
  * Then the resync rules pick record or reject; a reject covers the first physical line
  * only and framing resumes at the next physical line.
  */
@@ -109,6 +110,22 @@ static size_t frame_find_quote(const char *d, size_t p, size_t end, frame_scan *
   return q ? (size_t)(q - d) : end;
 }
 
+/* The first '"', CR or LF in d[p, end), or end; adds the commas before it to *commas. */
+static size_t frame_scan_plain(const char *d, size_t p, size_t end, uint64_t *commas) {
+  uint64_t count = 0;
+  while (p + 8 <= end) {
+    uint64_t x = frame_load8(d + p);
+    if (frame_swar_eq(x, '\r') | frame_swar_eq(x, '\n') | frame_swar_eq(x, '"')) break;
+    /* each byte of the mask shifted down is 0 or 1; the multiply sums them into the top
+     * byte (a popcount without -mpopcnt is a libgcc call) */
+    count += ((frame_swar_eq(x, ',') >> 7) * SWAR_ONES) >> 56;
+    p += 8;
+  }
+  for (; p < end && d[p] != '\r' && d[p] != '\n' && d[p] != '"'; p++) count += d[p] == ',';
+  *commas += count;
+  return p;
+}
+
 /* Records where the scan stopped and returns the status. */
 static int frame_scan_stop(frame_scan *s, int status, size_t at) {
   s->status = status;
@@ -146,20 +163,31 @@ static int frame_scan_record(const char *d, size_t n, size_t p, uint64_t n_field
       p++;
       continue;
     }
-    if (c != '"') {
-      /* FIELD_BEGUN, unquoted: a '"' here is a literal character */
-      while (p < end && d[p] != ',' && d[p] != '\r' && d[p] != '\n') p++;
-      if (p >= end) {
+    /* FIELD_BEGUN, unquoted, and every unquoted field after it: up to the next quote or
+     * line break each comma ends a field, so they are counted 8 bytes at a time. A quote
+     * opens a field when only blanks stand between it and the comma before it; any other
+     * quote is a literal character of an unquoted field, which runs on. (The walk back
+     * stops at the first unquoted field's first byte at the latest: that is neither a
+     * blank nor a quote.) */
+    while (c != '"') {
+      size_t q = frame_scan_plain(d, p, end, &s->n_fields);
+      if (q >= end) {
         if (end < n) return frame_scan_stop(s, SCAN_TOO_LONG, end);
         s->n_fields++;
         return frame_scan_stop(s, SCAN_EOF, n);
       }
-      s->n_fields++;
-      if (d[p] == ',') {
-        p++;
-        continue;
+      if (d[q] != '"') {
+        s->n_fields++;
+        return frame_scan_stop(s, SCAN_ROW, q);
       }
-      return frame_scan_stop(s, SCAN_ROW, p);
+      size_t b = q;
+      while (d[b - 1] == ' ' || d[b - 1] == '\t') b--;
+      if (d[b - 1] == ',') {
+        p = q;
+        c = '"';
+      } else {
+        p = q + 1;
+      }
     }
     /* FIELD_BEGUN, quoted: q is the next quote, which puts libcsv in FIELD_MIGHT_HAVE_ENDED */
     size_t q = frame_find_quote(d, p + 1, end, s);
@@ -264,18 +292,7 @@ int frame_next(frame *f, long ncols, frame_rec *out) {
   if (pos >= n) return frame_emit(out, FRAME_END, LR_REASON_NONE, f->line, n, 0);
   /* Scan to the first CR, LF or '"', counting commas. */
   uint64_t commas = 0;
-  while (p + 8 <= n) {
-    uint64_t x = frame_load8(d + p);
-    if (frame_swar_eq(x, '\r') | frame_swar_eq(x, '\n') | frame_swar_eq(x, '"')) break;
-    /* each byte of the mask shifted down is 0 or 1; the multiply sums them into the top
-     * byte (a popcount without -mpopcnt is a libgcc call) */
-    commas += ((frame_swar_eq(x, ',') >> 7) * SWAR_ONES) >> 56;
-    p += 8;
-  }
-  for (; p < n && d[p] != '\r' && d[p] != '\n'; p++) {
-    if (d[p] == '"') break;
-    commas += d[p] == ',';
-  }
+  p = frame_scan_plain(d, p, n, &commas);
   if (p < n && d[p] == '"') {
     /* A blank line holds no quote, and only the state machine knows where this ends. */
     return frame_next_quoted(f, ncols, p, commas, out);
