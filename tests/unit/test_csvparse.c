@@ -131,17 +131,10 @@ static void test_errors(csvparse *p) {
   CHECK(p, "after errors", "x,y", "x", "y");
 }
 
-
 /* csvparse_plain against libcsv (csvparse_record) on random quote-free records over a
  * nasty alphabet; and whenever it says verbatim, re-quoting its fields gives back the
  * record's own bytes (what output relies on to copy such records as they are). */
 static uint64_t plain_rng = 0x9e3779b97f4a7c15ull;
-static uint64_t plain_next(void) {
-  plain_rng ^= plain_rng << 13;
-  plain_rng ^= plain_rng >> 7;
-  plain_rng ^= plain_rng << 17;
-  return plain_rng;
-}
 
 static void test_plain_matches_libcsv(void) {
   static const char alphabet[] = "ab ,\t\v\xc3\xa9x";
@@ -150,8 +143,8 @@ static void test_plain_matches_libcsv(void) {
   int mismatches = 0, n_verbatim = 0;
   for (int i = 0; i < 200000 && mismatches < 5; i++) {
     char rec[24];
-    size_t len = 1 + plain_next() % (sizeof rec - 1);
-    for (size_t k = 0; k < len; k++) rec[k] = alphabet[plain_next() % (sizeof alphabet - 1)];
+    size_t len = 1 + test_xorshift(&plain_rng) % (sizeof rec - 1);
+    for (size_t k = 0; k < len; k++) rec[k] = alphabet[test_xorshift(&plain_rng) % (sizeof alphabet - 1)];
     const lr_field *want, *got;
     size_t n_want, n_got;
     int verbatim;
@@ -337,24 +330,18 @@ static void test_quoted_cases(void) {
 }
 
 static uint64_t quoted_rng = 0x2545f4914f6cdd1dull;
-static uint64_t quoted_next(void) {
-  quoted_rng ^= quoted_rng << 13;
-  quoted_rng ^= quoted_rng >> 7;
-  quoted_rng ^= quoted_rng << 17;
-  return quoted_rng;
-}
-static char quoted_pick(const char *alphabet) { return alphabet[quoted_next() % strlen(alphabet)]; }
+static char quoted_pick(const char *alphabet) { return alphabet[test_xorshift(&quoted_rng) % strlen(alphabet)]; }
 
 /* One field of a random record: mostly the shapes exporters write, some broken ones. */
 static void quoted_random_field(lr_buf *b) {
-  unsigned shape = (unsigned)(quoted_next() % 16);
-  size_t len = quoted_next() % 7;
+  unsigned shape = (unsigned)(test_xorshift(&quoted_rng) % 16);
+  size_t len = test_xorshift(&quoted_rng) % 7;
   if (shape < 4) { /* unquoted, possibly with blanks and a literal quote */
     for (size_t k = 0; k < len; k++) lr_buf_putc(b, quoted_pick("ab \t\"\xc3\xa9"));
     return;
   }
   if (shape == 4) return; /* empty */
-  for (size_t k = quoted_next() % 4; k > 1; k--) lr_buf_putc(b, quoted_pick(" \t"));
+  for (size_t k = test_xorshift(&quoted_rng) % 4; k > 1; k--) lr_buf_putc(b, quoted_pick(" \t"));
   lr_buf_putc(b, '"');
   for (size_t k = 0; k < len; k++) {
     char c = quoted_pick("ab ,\t\r\n\"\xc3");
@@ -363,12 +350,12 @@ static void quoted_random_field(lr_buf *b) {
   }
   if (shape == 15) { /* broken: unclosed, a stray quote, text or a quote after the close */
     const char *tails[] = { "", "\"x", "\" \"y", "\"\"\"", "z\"", "\"\n" };
-    const char *t = tails[quoted_next() % 6];
+    const char *t = tails[test_xorshift(&quoted_rng) % 6];
     lr_buf_put(b, t, strlen(t));
     return;
   }
   lr_buf_putc(b, '"');
-  for (size_t k = quoted_next() % 4; k > 1; k--) lr_buf_putc(b, quoted_pick(" \t"));
+  for (size_t k = test_xorshift(&quoted_rng) % 4; k > 1; k--) lr_buf_putc(b, quoted_pick(" \t"));
 }
 
 /* Random records against libcsv: structured (fields of the shapes above, sometimes with
@@ -380,14 +367,14 @@ static void test_quoted_random(void) {
   for (int i = 0; i < 300000; i++) {
     rec.len = 0;
     if (i % 3 != 2) {
-      size_t nf = 1 + quoted_next() % 6;
+      size_t nf = 1 + test_xorshift(&quoted_rng) % 6;
       for (size_t j = 0; j < nf; j++) {
         if (j > 0) lr_buf_putc(&rec, ',');
         quoted_random_field(&rec);
       }
-      if (rec.len > 0 && quoted_next() % 8 == 0) rec.data[quoted_next() % rec.len] = quoted_pick("\", \n");
+      if (rec.len > 0 && test_xorshift(&quoted_rng) % 8 == 0) rec.data[test_xorshift(&quoted_rng) % rec.len] = quoted_pick("\", \n");
     } else {
-      size_t len = quoted_next() % 14;
+      size_t len = test_xorshift(&quoted_rng) % 14;
       for (size_t k = 0; k < len; k++) lr_buf_putc(&rec, quoted_pick("a\"\", \t\r\n"));
     }
     lr_buf_putc(&rec, '\0'); /* so rec.data is never NULL; not part of the record */

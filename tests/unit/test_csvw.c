@@ -4,7 +4,6 @@
  * splits and of the number of compressing threads, csvw_set_threads) and
  * csvw_finish / csvw_publish. Files go to a fresh mkdtemp directory. Build it with and without
  * -fopenmp: with it the members of a batch really are compressed on several threads. */
-#include <dirent.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,18 +29,6 @@ static char *path_in(const char *name) {
 static int exists(const char *path) {
   struct stat st;
   return stat(path, &st) == 0;
-}
-
-/* Number of entries in tmpdir other than . and .. */
-static int count_entries(void) {
-  DIR *d = opendir(tmpdir);
-  struct dirent *e;
-  int n = 0;
-  while ((e = readdir(d)) != NULL) {
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
-  }
-  closedir(d);
-  return n;
 }
 
 static char *slurp(const char *path, size_t *len) {
@@ -162,20 +149,20 @@ static void test_atomic_plain(void) {
 }
 
 static void test_abort(void) {
-  int before = count_entries();
+  int before = test_count_entries(tmpdir);
   csvw *w = NULL;
   lr_err err;
   lr_err_clear(&err);
   TEST_EQ_INT(csvw_open(path_in("dup.csv"), 0, 0, &w, &err), LR_OK);
   csvw_write(w, "x\n", 2);
-  TEST_EQ_INT(count_entries(), before + 1);
+  TEST_EQ_INT(test_count_entries(tmpdir), before + 1);
   csvw_abort(w);
-  TEST_EQ_INT(count_entries(), before); /* neither the file nor its temporary */
+  TEST_EQ_INT(test_count_entries(tmpdir), before); /* neither the file nor its temporary */
   TEST_CHECK(!exists(path_in("dup.csv")));
   TEST_EQ_INT(csvw_open(path_in("dup.csv.gz"), 1, 0, &w, &err), LR_OK);
   csvw_write(w, "x\n", 2);
   csvw_abort(w);
-  TEST_EQ_INT(count_entries(), before);
+  TEST_EQ_INT(test_count_entries(tmpdir), before);
   csvw_abort(NULL); /* accepted */
 
   /* A directory that does not exist: LR_ERR_OUTPUT naming the file, nothing created. */
@@ -186,7 +173,7 @@ static void test_abort(void) {
   snprintf(want, sizeof want, "%s: cannot create %s/no/such/dir/.out.csv.tmp-%ld: No such file or directory",
            bad, tmpdir, (long)getpid());
   TEST_EQ_STR(err.msg, want);
-  TEST_EQ_INT(count_entries(), before);
+  TEST_EQ_INT(test_count_entries(tmpdir), before);
 }
 
 /* A write error is kept and reported by commit, and the temporary is removed. A file
@@ -485,7 +472,7 @@ static void test_write_file(void) {
   char *data = slurp(final, &len);
   TEST_CHECK(len == 8 && memcmp(data, "{\"a\":1}\n", 8) == 0);
   free(data);
-  TEST_EQ_INT(count_entries(), 1); /* no temporary left behind */
+  TEST_EQ_INT(test_count_entries(tmpdir), 1); /* no temporary left behind */
   unlink(final);
 
   /* Relative name (no directory part): the temporary goes to the current directory. */
@@ -511,12 +498,12 @@ static void test_finish_publish(void) {
   TEST_EQ_INT(csvw_finish(wa, &err), LR_OK);
   TEST_EQ_INT(csvw_finish(wb, &err), LR_OK);
   TEST_CHECK(!exists(a) && !exists(b));
-  TEST_EQ_INT(count_entries(), 2);      /* the two temporaries */
+  TEST_EQ_INT(test_count_entries(tmpdir), 2);      /* the two temporaries */
   TEST_EQ_INT(csvw_publish(wa, &err), LR_OK);
   TEST_CHECK(exists(a));
   csvw_abort(wb);
   TEST_CHECK(!exists(b));
-  TEST_EQ_INT(count_entries(), 1);      /* only a.csv */
+  TEST_EQ_INT(test_count_entries(tmpdir), 1);      /* only a.csv */
   unlink(a);
 }
 
@@ -586,7 +573,7 @@ static void test_publish_replaces(void) {
   struct stat st;
   TEST_EQ_INT(stat(keep, &st), 0);
   TEST_EQ_INT((int)st.st_nlink, 1); /* the swapped-out name is gone */
-  TEST_EQ_INT(count_entries(), 2);  /* a.csv and keep.csv only */
+  TEST_EQ_INT(test_count_entries(tmpdir), 2);  /* a.csv and keep.csv only */
   unlink(keep);
   unlink(a);
 
@@ -602,7 +589,7 @@ static void test_publish_replaces(void) {
   TEST_CHECK(strstr(err.msg, "Is a directory") != NULL);
   TEST_EQ_INT(stat(d, &st), 0);
   TEST_CHECK(S_ISDIR(st.st_mode));
-  TEST_EQ_INT(count_entries(), 1); /* only the directory */
+  TEST_EQ_INT(test_count_entries(tmpdir), 1); /* only the directory */
   rmdir(d);
 }
 
@@ -645,7 +632,7 @@ int main(void) {
   test_finish_publish();
   test_publish_replaces();
   test_direct_sizes();
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
   rmdir(tmpdir);
   return TEST_REPORT();
 }

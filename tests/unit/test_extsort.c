@@ -3,7 +3,6 @@
  * runs, several merge tiers) to huge (no runs), every budget giving the identical sequence;
  * empty input, empty records, records larger than the budget, all-equal keys (stability
  * alone), no temporary files left, and an unusable directory reported by name. */
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,22 +15,6 @@
 static char tmpdir[] = "/tmp/test_extsort.XXXXXX";
 
 static uint64_t rng;
-static uint64_t rng_next(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
-
-static int count_entries(void) {
-  DIR *d = opendir(tmpdir);
-  int n = 0;
-  if (d == NULL) return -1;
-  for (struct dirent *e; (e = readdir(d)) != NULL;)
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
-  closedir(d);
-  return n;
-}
 
 /* The key is the record's first two bytes (an empty record sorts first, a one-byte record
  * compares by its byte); the rest is payload the comparator ignores, so many records are
@@ -68,14 +51,14 @@ static int rec_ref_cmp(const void *x, const void *y) {
 static rec *make_records(size_t n, size_t big_every, size_t big_len) {
   rec *r = calloc(n, sizeof *r);
   for (size_t i = 0; i < n; i++) {
-    size_t len = i % 50 == 0 ? 0 : i % 37 == 0 ? 1 : 6 + (size_t)(rng_next() % 120);
+    size_t len = i % 50 == 0 ? 0 : i % 37 == 0 ? 1 : 6 + (size_t)(test_xorshift(&rng) % 120);
     if (big_every && i % big_every == big_every / 2) len = big_len;
     r[i].p = malloc(len ? len : 1);
     r[i].len = len;
     r[i].seq = i;
-    for (size_t k = 0; k < len; k++) r[i].p[k] = (unsigned char)rng_next();
-    if (len >= 1) r[i].p[0] = (unsigned char)('a' + rng_next() % 3);
-    if (len >= 2) r[i].p[1] = (unsigned char)('a' + rng_next() % 4);
+    for (size_t k = 0; k < len; k++) r[i].p[k] = (unsigned char)test_xorshift(&rng);
+    if (len >= 1) r[i].p[0] = (unsigned char)('a' + test_xorshift(&rng) % 3);
+    if (len >= 2) r[i].p[1] = (unsigned char)('a' + test_xorshift(&rng) % 4);
     if (len >= 6) memcpy(r[i].p + 2, &i, 4);
   }
   return r;
@@ -100,7 +83,7 @@ static uint64_t check_sort(const rec *r, size_t n, const rec *want, size_t memor
   TEST_EQ_INT(rc, LR_OK);
   TEST_EQ_INT(extsort_finish(s, &err), LR_OK);
   if (err.code != LR_OK) printf("  %s\n", err.msg);
-  TEST_CHECK(count_entries() == 0); /* runs have no names */
+  TEST_CHECK(test_count_entries(tmpdir) == 0); /* runs have no names */
   const void *got;
   size_t len, i = 0, first_bad = n;
   while ((rc = extsort_next(s, &got, &len, &err)) == 1) {
@@ -117,7 +100,7 @@ static uint64_t check_sort(const rec *r, size_t n, const rec *want, size_t memor
   runs = extsort_runs(s);
   if (merges_out) *merges_out = extsort_merges(s);
   extsort_free(s);
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
   return runs;
 }
 
@@ -198,7 +181,7 @@ static void test_free_midway(void) {
   TEST_EQ_INT(extsort_next(s, &got, &len, &err), 1);
   TEST_EQ_INT(extsort_add(s, "x", 1, &err), LR_ERR_OUTPUT); /* no adds after finish */
   extsort_free(s);
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
   free_records(r, n);
 }
 
@@ -235,7 +218,7 @@ int main(void) {
   test_empty();
   test_free_midway();
   test_bad_dir();
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
   rmdir(tmpdir);
   return TEST_REPORT();
 }

@@ -22,12 +22,6 @@ static int score_matches_printf(double x) {
 
 /* Deterministic xorshift so failures reproduce. */
 static uint64_t rng_state = 88172645463325252ull;
-static uint64_t rng_next(void) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return rng_state;
-}
 
 static void test_format_score(void) {
   /* hand-picked: exact ties go to even (0.25 -> 0.2, 0.75 -> 0.8), 0.35 is stored below .35,
@@ -41,10 +35,10 @@ static void test_format_score(void) {
   for (int i = 0; i < 200000 && mismatches < 5; i++) {
     /* scores live in [-1, 101]; also exact multiples of 0.05 (the tie cases), and any
      * finite double the fast path accepts */
-    mismatches += !score_matches_printf((double)(rng_next() % 2040000) / 20000.0 - 1.0);
-    mismatches += !score_matches_printf((double)(int64_t)(rng_next() % 4000) * 0.05 - 50.0);
+    mismatches += !score_matches_printf((double)(test_xorshift(&rng_state) % 2040000) / 20000.0 - 1.0);
+    mismatches += !score_matches_printf((double)(int64_t)(test_xorshift(&rng_state) % 4000) * 0.05 - 50.0);
     double r;
-    memcpy(&r, &(uint64_t){ rng_next() }, sizeof r);
+    memcpy(&r, &(uint64_t){ test_xorshift(&rng_state) }, sizeof r);
     if (isfinite(r) && fabs(r) < 1e20) mismatches += !score_matches_printf(r);
   }
   TEST_EQ_INT(mismatches, 0);

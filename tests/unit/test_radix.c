@@ -9,12 +9,6 @@
 #include "testhelp.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint64_t rng_next(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
 
 static int pair_cmp(const void *a, const void *b) {
   const radix_pair *x = a, *y = b;
@@ -27,7 +21,7 @@ static int pair_cmp(const void *a, const void *b) {
 static void check_sort(radix_space *space, size_t n, uint64_t key_mask, int n_threads) {
   radix_space_reserve(space, n);
   radix_pair *a = space->pairs, *b = malloc((n ? n : 1) * sizeof *b);
-  for (size_t i = 0; i < n; i++) a[i] = b[i] = (radix_pair){ rng_next() & key_mask, (uint32_t)i };
+  for (size_t i = 0; i < n; i++) a[i] = b[i] = (radix_pair){ test_xorshift(&rng) & key_mask, (uint32_t)i };
   radix_sort_pairs(a, n, space->scratch, n_threads);
   qsort(b, n, sizeof *b, pair_cmp);
   int same = 1;

@@ -3,7 +3,6 @@
  * is open and after), creation errors, and write errors: a file size limit (RLIMIT_FSIZE,
  * SIGXFSZ ignored) in a forked child makes write(2) fail with EFBIG, reported by spool_put
  * or, when everything was buffered, by spool_rewind, naming the directory. */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -19,23 +18,6 @@
 static char tmpdir[] = "/tmp/test_spool.XXXXXX";
 
 static uint64_t rng;
-static uint64_t rng_next(void) {
-  rng ^= rng << 13;
-  rng ^= rng >> 7;
-  rng ^= rng << 17;
-  return rng;
-}
-
-/* Entries in tmpdir besides . and .. */
-static int count_entries(void) {
-  DIR *d = opendir(tmpdir);
-  int n = 0;
-  if (d == NULL) return -1;
-  for (struct dirent *e; (e = readdir(d)) != NULL;)
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
-  closedir(d);
-  return n;
-}
 
 /* Record i: a length from the plan, bytes derived from (i, position). */
 static size_t record_len(size_t i) {
@@ -44,7 +26,7 @@ static size_t record_len(size_t i) {
   if (i < n_fixed) return fixed[i];
   if (i % 97 == 0) return 70000 + i;   /* larger than every buffer but the largest */
   if (i % 13 == 0) return 0;
-  return (size_t)(rng_next() % 300);
+  return (size_t)(test_xorshift(&rng) % 300);
 }
 
 static void record_fill(unsigned char *p, size_t len, size_t i) {
@@ -68,7 +50,7 @@ static void check_round_trip(size_t buffer_bytes, size_t n) {
   }
   TEST_CHECK(ok);
   TEST_EQ_INT(spool_count(s), n);
-  TEST_EQ_INT(count_entries(), 0); /* the file has no name */
+  TEST_EQ_INT(test_count_entries(tmpdir), 0); /* the file has no name */
   for (int pass = 0; pass < 2; pass++) {
     TEST_EQ_INT(spool_rewind(s, &err), LR_OK);
     const void *got;
@@ -89,9 +71,9 @@ static void check_round_trip(size_t buffer_bytes, size_t n) {
     TEST_EQ_INT(spool_next(s, &got, &len, &err), 0); /* stays at the end */
   }
   TEST_EQ_INT(spool_put(s, "x", 1, &err), LR_ERR_OUTPUT); /* no puts after rewind */
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
   spool_free(s);
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
   free(lens);
   free(rec);
   free(want);
@@ -197,7 +179,7 @@ static void test_write_error(void) {
   check_write_error(4096, 1000, 200);      /* 200 KB through a 4 KiB buffer: a put fails */
   check_write_error(4096, 300000, 1);      /* one record written straight out */
   check_write_error(1 << 20, 1000, 100);   /* 100 KB buffered: rewind's flush fails */
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
 }
 
 int main(void) {
@@ -209,7 +191,7 @@ int main(void) {
   test_large_and_empty();
   test_create_error();
   test_write_error();
-  TEST_EQ_INT(count_entries(), 0);
+  TEST_EQ_INT(test_count_entries(tmpdir), 0);
   rmdir(tmpdir);
   return TEST_REPORT();
 }

@@ -7,6 +7,8 @@
 #ifndef LR_TESTHELP_H
 #define LR_TESTHELP_H
 
+#include <dirent.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,5 +63,25 @@ static int test_passed, test_failed;
 
 #define TEST_REPORT()                                                             \
   (printf("%d passed, %d failed\n", test_passed, test_failed), test_failed != 0)
+
+/* One step of xorshift64 over *state: deterministic data, so a failure reproduces. Each
+ * test keeps its own state and seed. */
+static inline uint64_t test_xorshift(uint64_t *state) {
+  *state ^= *state << 13;
+  *state ^= *state >> 7;
+  *state ^= *state << 17;
+  return *state;
+}
+
+/* Entries in dir besides . and .., or -1 when it cannot be read. */
+static inline int test_count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  int n = 0;
+  if (d == NULL) return -1;
+  for (struct dirent *e; (e = readdir(d)) != NULL;)
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) n++;
+  closedir(d);
+  return n;
+}
 
 #endif
