@@ -338,6 +338,18 @@ static uint32_t *output_select(const table *t, int status, int disqualified, siz
   return rows;
 }
 
+/* The items of the block of rows[0, n) that starts at `start` (ranks count from 1 over
+ * all of rows); returns how many (OUTPUT_BLOCK_ROWS but for the last block). */
+static size_t output_block_items(const table *t, const uint32_t *rows, size_t n, size_t start,
+                                 output_item *items) {
+  size_t m = n - start < OUTPUT_BLOCK_ROWS ? n - start : OUTPUT_BLOCK_ROWS;
+  for (size_t i = 0; i < m; i++) {
+    const table_row *r = table_row_at(t, rows[start + i]);
+    items[i] = (output_item){ .row = r, .text = table_row_text(t, r), .rank = start + i + 1 };
+  }
+  return m;
+}
+
 /* Writes rows[0, n) of t as one file of `kind`; rd re-derives duplicate_of (duplicates). */
 static int output_write_rows(const output_config *cfg, int kind, const table *t, const scan_header *hdr,
                              const schema *s, scan_rederiver *rd, const uint32_t *rows, size_t n,
@@ -349,19 +361,18 @@ static int output_write_rows(const output_config *cfg, int kind, const table *t,
   size_t *kept_off = lr_xmalloc(OUTPUT_BLOCK_ROWS * sizeof *kept_off);
   lr_buf kept = { 0 };
   for (size_t start = 0; start < n; start += OUTPUT_BLOCK_ROWS) {
-    size_t m = n - start < OUTPUT_BLOCK_ROWS ? n - start : OUTPUT_BLOCK_ROWS;
-    kept.len = 0;
-    for (size_t i = 0; i < m; i++) {
-      const table_row *r = table_row_at(t, rows[start + i]);
-      items[i] = (output_item){ .row = r, .text = table_row_text(t, r), .rank = start + i + 1 };
-      if (kind != OUTPUT_DUPLICATES) continue;
-      lr_field id = scan_rederive_lead_id(rd, r->dup_of);
-      kept_off[i] = kept.len;
-      items[i].kept_id.len = id.len;
-      lr_buf_put(&kept, id.ptr, id.len);
-    }
-    if (kind == OUTPUT_DUPLICATES) /* the ids' buffer may have moved while it grew */
+    size_t m = output_block_items(t, rows, n, start, items);
+    if (kind == OUTPUT_DUPLICATES) {
+      kept.len = 0;
+      for (size_t i = 0; i < m; i++) {
+        lr_field id = scan_rederive_lead_id(rd, items[i].row->dup_of);
+        kept_off[i] = kept.len;
+        items[i].kept_id.len = id.len;
+        lr_buf_put(&kept, id.ptr, id.len);
+      }
+      /* the ids' buffer may have moved while it grew */
       for (size_t i = 0; i < m; i++) items[i].kept_id.ptr = kept.data + kept_off[i];
+    }
     output_file_write(f, items, m);
   }
   lr_buf_release(&kept);
@@ -424,13 +435,8 @@ static int output_lane_format_one(output_lane *l, int thread) {
       return OUTPUT_LANE_FULL;
   } while (!atomic_compare_exchange_weak_explicit(&l->next_claim, &b, b + 1, memory_order_relaxed,
                                                   memory_order_relaxed));
-  size_t start = b * OUTPUT_BLOCK_ROWS;
-  size_t m = l->n - start < OUTPUT_BLOCK_ROWS ? l->n - start : OUTPUT_BLOCK_ROWS;
   output_item *items = l->items[thread];
-  for (size_t i = 0; i < m; i++) {
-    const table_row *r = table_row_at(l->t, l->rows[start + i]);
-    items[i] = (output_item){ .row = r, .text = table_row_text(l->t, r), .rank = start + i + 1 };
-  }
+  size_t m = output_block_items(l->t, l->rows, l->n, b * OUTPUT_BLOCK_ROWS, items);
   output_format_slice(l->f, items, 0, m, l->f->parsers[thread], &l->slots[b % l->n_slots]);
   atomic_store_explicit(&l->ready[b % l->n_slots], b + 1, memory_order_release);
   return OUTPUT_LANE_FORMATTED;
