@@ -18,6 +18,10 @@ CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Werror -Wshadow -Wno-unused-paramet
            -ffp-contract=off -D_GNU_SOURCE -Iinclude -I$(BUILD) -MMD -MP
 LDLIBS  += -lcsv -lz -lm $(shell pkg-config --libs jansson hiredis libxxhash 2>/dev/null || echo -ljansson -lhiredis -lxxhash)
 
+# csvw's flusher threads, with or without OpenMP
+CFLAGS  += -pthread
+LDFLAGS += -pthread
+
 ifeq ($(OPENMP),1)
 CFLAGS  += -fopenmp
 LDFLAGS += -fopenmp

@@ -178,12 +178,15 @@ static void test_abort(void) {
 
 /* A write error is kept and reported by commit, and the temporary is removed. A file
  * size limit (RLIMIT_FSIZE, with SIGXFSZ ignored) makes write(2) fail with EFBIG once the
- * file would pass 1 MiB, as a full disk would with ENOSPC. */
-static void test_write_error(void) {
+ * file would pass `limit`, as a full disk would with ENOSPC. With 3 MiB written under a
+ * 1 MiB limit the failing write is commit's own, and a write after it is dropped; with
+ * 40 MiB (ten whole 4 MiB stages, nothing left for commit to write) under 6 MiB it is the
+ * flusher thread's, on its second stage. */
+static void test_write_error(size_t limit, size_t total, int then_more) {
   struct rlimit old, lim;
   getrlimit(RLIMIT_FSIZE, &old);
   lim = old;
-  lim.rlim_cur = (rlim_t)1 << 20;
+  lim.rlim_cur = (rlim_t)limit;
   void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
   csvw *w = NULL;
   lr_err err;
@@ -193,10 +196,10 @@ static void test_write_error(void) {
   snprintf(tmp, sizeof tmp, "%s/.full.csv.tmp-%ld", tmpdir, (long)getpid());
   TEST_EQ_INT(csvw_open(final, 0, 0, &w, &err), LR_OK);
   TEST_EQ_INT(setrlimit(RLIMIT_FSIZE, &lim), 0);
-  size_t big = (size_t)3 << 20;
-  char *blob = calloc(1, big);
-  csvw_write(w, blob, big);
-  csvw_write(w, "more\n", 5); /* dropped after the first error */
+  size_t piece = (size_t)1 << 20;
+  char *blob = calloc(1, piece);
+  for (size_t at = 0; at < total; at += piece) csvw_write(w, blob, piece < total - at ? piece : total - at);
+  if (then_more) csvw_write(w, "more\n", 5); /* dropped after the first error */
   TEST_EQ_INT(csvw_commit(w, &err), LR_ERR_OUTPUT);
   setrlimit(RLIMIT_FSIZE, &old);
   signal(SIGXFSZ, old_handler);
@@ -507,12 +510,16 @@ static void test_finish_publish(void) {
   unlink(a);
 }
 
-/* Files are written O_DIRECT in aligned 4 MiB blocks with a buffered tail: every size
- * around the 4 KiB alignment and the 4 MiB block, written in odd pieces or in one piece
- * larger than a block, plain and gzip, reads back exactly. */
+/* Files are written O_DIRECT in aligned 4 MiB blocks, from a ring of four stages that a
+ * flusher thread writes, with a buffered tail: every size around the 4 KiB alignment,
+ * the 4 MiB block and the 16 MiB ring, and one that goes round the ring more than twice,
+ * written in odd pieces or in one piece larger than a block, plain and gzip, reads back
+ * exactly. */
 static void test_direct_sizes(void) {
   static const size_t sizes[] = { 0, 1, 4095, 4096, 4097, 8192, ((size_t)4 << 20) - 1,
-                                  (size_t)4 << 20, ((size_t)4 << 20) + 1, ((size_t)9 << 20) + 123 };
+                                  (size_t)4 << 20, ((size_t)4 << 20) + 1, ((size_t)9 << 20) + 123,
+                                  (size_t)16 << 20, ((size_t)16 << 20) + 4097,
+                                  ((size_t)41 << 20) + 123 };
   size_t max = sizes[sizeof sizes / sizeof *sizes - 1];
   char *src = malloc(max);
   for (size_t i = 0; i < max; i++) src[i] = (char)('a' + (i * 7 + i / 4099) % 26);
@@ -532,9 +539,9 @@ static void test_direct_sizes(void) {
         size_t len;
         char *got = slurp(final, &len);
         if (gzip) {
-          member_info mi[8];
+          member_info mi[16];
           lr_buf raw = { 0 };
-          TEST_CHECK(gunzip_members((unsigned char *)got, len, mi, 8, &raw) >= 1);
+          TEST_CHECK(gunzip_members((unsigned char *)got, len, mi, 16, &raw) >= 1);
           free(got);
           got = raw.data;
           len = raw.len;
@@ -624,7 +631,8 @@ int main(void) {
   test_buf();
   test_atomic_plain();
   test_abort();
-  test_write_error();
+  test_write_error((size_t)1 << 20, (size_t)3 << 20, 1);
+  test_write_error((size_t)6 << 20, (size_t)40 << 20, 0);
   test_gzip();
   test_gzip_threads();
   test_gzip_member_pure();
