@@ -100,6 +100,20 @@ static int validate_value(const schema_field *f, const char *v, size_t len, lr_v
   }
 }
 
+void validate_field_text(const schema *s, const schema_map *m, const lr_field *fields, size_t n,
+                         long k, lr_value *val) {
+  memset(val, 0, sizeof *val);
+  long col = m->field_col[k];
+  if (col < 0 || (size_t)col >= n) return;
+  const char *v = fields[col].ptr;
+  size_t len = fields[col].len;
+  values_trim(&v, &len);
+  if (validate_is_missing(s, v, len)) return;
+  val->present = 1;
+  val->str = v;
+  val->str_len = len;
+}
+
 int validate_record(const schema *s, const schema_map *m, const lr_field *fields, size_t n,
                     lr_value *vals, long *field_out) {
   size_t j, n_cols = n < m->n_cols ? n : m->n_cols;

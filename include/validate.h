@@ -28,4 +28,11 @@
 int validate_record(const schema *s, const schema_map *m, const lr_field *fields, size_t n,
                     lr_value *vals, long *field_out);
 
+/* Field k of a record that validate_record accepted, as it set present, str and str_len
+ * (the trimmed text; absent when its column is missing, out of the record, or holds a
+ * missing-value token), without converting the value: re-deriving a key of an accepted
+ * row needs its text only. k must not be an any_true field (several columns feed one). */
+void validate_field_text(const schema *s, const schema_map *m, const lr_field *fields, size_t n,
+                         long k, lr_value *val);
+
 #endif
