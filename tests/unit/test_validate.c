@@ -1,5 +1,6 @@
 /* test_validate.c — validate_record: typed values, every reject reason, input-column-order
- * precedence, missing tokens, custom boolean lists, any_true (validate.c). */
+ * precedence, missing tokens, custom boolean lists, any_true; validate_field_text
+ * (validate.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -327,6 +328,38 @@ static void test_lists_and_reuse(fixture *x) {
   schema_map_release(&x->m);
 }
 
+/* validate_field_text gives every field (but the any_true one) of an accepted row the
+ * presence and text validate_record gave it: trimmed, missing tokens absent, a field
+ * without a column absent. */
+static void test_field_text(fixture *x) {
+  static const struct {
+    const char *header, *line;
+  } cases[] = {
+    { NULL, " A1 |2024-01-22|12.5%|1,000|Yes| Customer | Ann@X.com |1/5/2024|Oui|false|true|-3|7.25|###" },
+    { NULL, "A3|2024-01-01|n/a|NA|null|None|-||N/A|NULL|none| \t- |" },
+    { NULL, "A2|2024-01-22|||||||||||" },
+    { NULL, "\x1F" "A|2024-01-01|\v7\f|||| not an email\t|||||||" },
+    { "id|when|i|mail", " B |2024-01-01| 7|n/a" },
+    { "mail|id|when", "x@y.z |C|2024-01-01" },
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    TEST_EQ_INT(fixture_map(x, cases[c].header != NULL ? cases[c].header : header_all), LR_OK);
+    TEST_EQ_INT(row(x, cases[c].line), LR_REASON_NONE);
+    for (long k = 0; k < N_FIELDS; k++) {
+      if (x->s->fields[k].any_true) continue;
+      lr_value got;
+      memset(&got, 0x5a, sizeof got); /* every member it sets is checked below */
+      validate_field_text(x->s, &x->m, x->f, x->n, k, &got);
+      TEST_EQ_INT(got.present, x->v[k].present);
+      if (got.present && x->v[k].present) {
+        TEST_CHECK(got.str == x->v[k].str);
+        TEST_EQ_INT(got.str_len, x->v[k].str_len);
+      }
+    }
+    schema_map_release(&x->m);
+  }
+}
+
 int main(void) {
   fixture x;
   lr_err err;
@@ -343,6 +376,7 @@ int main(void) {
   test_reasons(&x);
   test_column_order(&x);
   test_any_true(&x);
+  test_field_text(&x);
   test_trim_check(&x);
   test_lists_and_reuse(&x);
   schema_free(x.s);
