@@ -1,7 +1,8 @@
-/* dedupe.c — duplicate people: (key hash, row) pairs sorted by hash with a stable radix
- * sort; within a run of equal hashes the keys are re-derived, rows are grouped by exact
- * key bytes, and each group keeps its latest created_at (tie: the earliest row, which
- * comes first). Runs are settled in parallel. */
+/* dedupe.c — duplicate people: (key hash, row) pairs sorted by the hash's top bits
+ * (radix_hash_key) with a stable radix sort; within a run of equal sort keys the dedupe
+ * keys are re-derived, rows are grouped by exact key bytes, and each group keeps its
+ * latest created_at (tie: the earliest row, which comes first). Runs are settled in
+ * parallel. */
 #include "dedupe.h"
 
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "par.h"
 #include "radix.h"
 
-/* Settles one run of equal hashes (rows ascending): keys[e] is the key of pairs[start+e]. */
+/* Settles one run of equal sort keys (rows ascending): keys[e] is the key of pairs[start+e]. */
 static void dedupe_settle_run(table *t, const radix_pair *pairs, size_t start, size_t end,
                               char **keys, const size_t *lens, unsigned char *grouped) {
   size_t k = end - start;
@@ -71,7 +72,7 @@ void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads, radix_spa
   for (size_t i = 0; i < t->n_rows; i++) {
     const table_row *r = table_row_at(t, i);
     if (r->status != ROW_ACCEPTED || r->dedupe_hash == 0) continue;
-    pairs[n++] = (radix_pair){ r->dedupe_hash, (uint32_t)i };
+    pairs[n++] = (radix_pair){ radix_hash_key(r->dedupe_hash, t->n_rows), (uint32_t)i };
   }
   radix_sort_pairs(pairs, n, space->scratch, n_threads);
   radix_run *runs;

@@ -1,7 +1,8 @@
-/* unique.c — exact uniqueness of `unique` fields and lead_id: (hash, row) pairs sorted by
- * hash with a stable radix sort, so rows with equal hashes are in input order; within
- * such a run the values are re-derived and compared byte for byte, and the first accepted
- * occurrence of each value wins, the runs in parallel. No hash table, no stored strings. */
+/* unique.c — exact uniqueness of `unique` fields and lead_id: (hash key, row) pairs
+ * sorted by the hash's top bits (radix_hash_key) with a stable radix sort, so rows with
+ * equal keys are in input order; within such a run the values are re-derived and
+ * compared byte for byte, and the first accepted occurrence of each value wins, the runs
+ * in parallel. No hash table, no stored strings. */
 #include "unique.h"
 
 #include <stdlib.h>
@@ -35,9 +36,9 @@ static void unique_run_load(unique_run *u, scan_rederiver *rd, size_t slot, cons
   }
 }
 
-/* Marks repeats within one run of equal hashes (pairs[start, end), rows ascending). A run
- * holds one value except under a 64-bit collision, so each entry is compared with the
- * earlier entries that were kept. */
+/* Marks repeats within one run of equal keys (pairs[start, end), rows ascending). A run
+ * may hold several values (hashes that share their top bits), so each entry is compared
+ * with the earlier entries that were kept. */
 static void unique_settle_run(table *t, const unique_run *u, int reason, long field,
                               const radix_pair *pairs, size_t start, size_t end) {
   for (size_t k = start + 1; k < end; k++) {
@@ -62,7 +63,7 @@ static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads
   for (size_t i = 0; i < t->n_rows; i++) {
     if (table_row_at(t, i)->status != ROW_ACCEPTED) continue;
     uint64_t h = *table_unique_at(t, i, slot);
-    if (h != 0) pairs[n++] = (radix_pair){ h, (uint32_t)i };
+    if (h != 0) pairs[n++] = (radix_pair){ radix_hash_key(h, t->n_rows), (uint32_t)i };
   }
   radix_sort_pairs(pairs, n, space->scratch, n_threads);
   radix_run *spans;

@@ -1,12 +1,13 @@
 /* dedupe.h — SPEC §5 duplicates over every accepted row (A33, A34).
  *
  * In: the lead table after unique_apply; accepted rows carry the hash of their dedupe key
- * (or 0: none); rd re-derives the keys of rows whose hashes are equal.
+ * (or 0: none); rd re-derives the keys of rows whose hashes share their sort key
+ * (radix_hash_key).
  * Out: of the accepted rows sharing a key, the one with the latest created_at stays
  * ROW_ACCEPTED (tie: earliest in input order); the others become ROW_DUPLICATE with
  * dup_of = the kept row. Runs before ranked / disqualified are decided, so the duplicate
  * of a disqualified row is still a duplicate. Exact on the key bytes; the hash only
- * groups. Runs of equal hashes are settled in parallel on n_threads threads, thread k
+ * groups. Runs of equal sort keys are settled in parallel on n_threads threads, thread k
  * re-deriving with rds[k]: a run touches only its own rows, so the result does not depend
  * on the threads.
  */

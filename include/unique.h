@@ -7,7 +7,7 @@
  * a value, so a row rejected for another rule never blocks a later one. Fields are
  * settled in the order given (callers put lead_id last: its reason has the lowest
  * precedence, A5). Equality is on the exact bytes; hashes only group. Runs of equal
- * hashes are settled on n_threads threads (they share no rows, so the result does not
+ * sort keys (radix_hash_key) are settled on n_threads threads (they share no rows, so the result does not
  * depend on the threads); call between parallel regions.
  */
 #ifndef LR_UNIQUE_H
@@ -21,7 +21,7 @@
 
 /* fields[u] is the schema field whose value hashes scan kept in unique slot u;
  * lead_id_field is the schema field whose repeats are `duplicate_lead_id` (-1: none).
- * Thread k re-derives the values of rows whose hashes are equal with rds[k]. Sorts in
+ * Thread k re-derives the values of rows whose sort keys are equal with rds[k]. Sorts in
  * space (grown to the table's rows). */
 void unique_apply(table *t, scan_rederiver *const *rds, int n_threads, const long *fields,
                   size_t n_fields, long lead_id_field, radix_space *space);
