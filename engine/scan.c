@@ -293,6 +293,8 @@ typedef struct scan_stream {
   _Atomic size_t available;
   _Atomic int ingest_state;     /* SCAN_INGESTING, then _INGESTED or _INGEST_FAILED */
   _Atomic size_t released;      /* bounded: text below this was given back */
+  _Atomic int prepared;         /* 0 while cfg->prepare runs: batches wait to be parsed */
+  _Atomic int halted;           /* set with `failed`: the inflating thread stops too */
   int bounded;
   size_t window;                /* text held at most (inflated, not given back) */
   par_lock lock;                /* guards the FIFOs, the flags and err */
@@ -475,6 +477,7 @@ static int scan_stream_retire(scan_stream *st) {
   st->retire_busy = 0;
   if (rc != LR_OK && !st->failed) {
     st->failed = 1;
+    atomic_store_explicit(&st->halted, 1, memory_order_relaxed);
     st->err = err;
   }
   if (rc == LR_OK) scan_release_text(st, batches[n - 1]->end_offset);
@@ -493,7 +496,7 @@ static int scan_stream_step(scan_stream *st, scan_worker *w, int may_wait) {
     par_lock_give(&st->lock);
     return SCAN_WORK_DID;
   }
-  if (st->queue.len > 0 && !st->failed) {
+  if (st->queue.len > 0 && !st->failed && atomic_load_explicit(&st->prepared, memory_order_acquire)) {
     scan_batch *b = scan_fifo_pop(&st->queue);
     par_lock_give(&st->lock);
     lr_buf *keys = st->bounded ? &b->keys : NULL;
@@ -510,7 +513,7 @@ static int scan_stream_step(scan_stream *st, scan_worker *w, int may_wait) {
     par_lock_give(&st->lock);
     return SCAN_WORK_DID;
   }
-  int finished = st->frame_done && st->inflight.len == 0 && !st->retire_busy;
+  int finished = st->frame_done && st->queue.len == 0 && st->inflight.len == 0 && !st->retire_busy;
   if (finished || st->failed) {
     par_lock_give(&st->lock);
     return SCAN_WORK_DONE;
@@ -531,6 +534,7 @@ static int scan_stream_step(scan_stream *st, scan_worker *w, int may_wait) {
     st->frame_done = 1;
   } else if (got == SCAN_FRAME_ERROR) {
     st->failed = 1;
+    atomic_store_explicit(&st->halted, 1, memory_order_relaxed);
   }
   /* nothing in flight: the text the framer has passed (blank lines, the header) is done */
   if (st->bounded && st->inflight.len == 0 && !st->retire_busy && got != SCAN_FRAME_ERROR && st->started)
@@ -544,6 +548,7 @@ static int scan_stream_step(scan_stream *st, scan_worker *w, int may_wait) {
  * 1: it inflated (or failed, which the others see in ingest_state). */
 static int scan_stream_inflate(scan_stream *st, double *inflate_seconds, lr_err *err) {
   if (atomic_load_explicit(&st->ingest_state, memory_order_relaxed) != SCAN_INGESTING) return 0;
+  if (atomic_load_explicit(&st->halted, memory_order_relaxed)) return 0;
   size_t avail = atomic_load_explicit(&st->available, memory_order_relaxed);
   if (avail - atomic_load_explicit(&st->released, memory_order_acquire) >= st->window) return 0;
   int done = 0;
@@ -567,8 +572,23 @@ static void scan_stream_work(scan_stream *st, scan_worker *w, int inflater, doub
   }
 }
 
-static int scan_one_input(table *t, const scan_config *cfg, const char *source, scan_header *hdr,
-                          scan_worker *workers, int n_workers, double *read_seconds, lr_err *err) {
+/* cfg->prepare on the thread that runs it; a failure ends the scan (under the lock, as
+ * every failure). */
+static void scan_stream_prepare(scan_stream *st, int *prepare_rc, lr_err *prepare_err) {
+  *prepare_rc = st->cfg->prepare(st->cfg->prepare_arg, prepare_err);
+  if (*prepare_rc != LR_OK) {
+    par_lock_take(&st->lock);
+    st->failed = 1;
+    atomic_store_explicit(&st->halted, 1, memory_order_relaxed);
+    par_lock_give(&st->lock);
+  }
+  atomic_store_explicit(&st->prepared, 1, memory_order_release);
+}
+
+/* with_prepare: run cfg->prepare during this input's scan (the first input's). */
+static int scan_one_input(table *t, const scan_config *cfg, const char *source, int with_prepare,
+                          scan_header *hdr, scan_worker *workers, int n_workers, double *read_seconds,
+                          lr_err *err) {
   ingest_stream *in;
   int rc = ingest_stream_open(source, &in, err);
   if (rc != LR_OK) return rc;
@@ -579,14 +599,21 @@ static int scan_one_input(table *t, const scan_config *cfg, const char *source, 
   atomic_init(&st.available, 0);
   atomic_init(&st.ingest_state, SCAN_INGESTING);
   atomic_init(&st.released, 0);
+  atomic_init(&st.prepared, !with_prepare);
+  atomic_init(&st.halted, 0);
   lr_err_clear(&st.err);
+  int prepare_rc = LR_OK;
+  lr_err prepare_err;
+  lr_err_clear(&prepare_err);
   par_lock_init(&st.lock);
   lr_err ingest_err;
   lr_err_clear(&ingest_err);
   double ingest_seconds = 0;
 #pragma omp parallel num_threads(n_workers)
   {
-    int thread = par_thread_num();
+    int thread = par_thread_num(), team = par_team_size();
+    /* thread 1 prepares while thread 0 inflates; a team of one prepares first */
+    if (with_prepare && thread == (team > 1 ? 1 : 0)) scan_stream_prepare(&st, &prepare_rc, &prepare_err);
     scan_stream_work(&st, &workers[thread], thread == 0, &ingest_seconds, &ingest_err);
   }
   par_lock_destroy(&st.lock);
@@ -599,9 +626,9 @@ static int scan_one_input(table *t, const scan_config *cfg, const char *source, 
   free(st.inflight.items);
   *read_seconds += ingest_seconds;
   int ingest_failed = atomic_load(&st.ingest_state) == SCAN_INGEST_FAILED;
-  if (ingest_failed || st.failed) {
+  if (prepare_rc != LR_OK || ingest_failed || st.failed) {
     ingest_stream_abort(in);
-    *err = ingest_failed ? ingest_err : st.err;
+    *err = prepare_rc != LR_OK ? prepare_err : ingest_failed ? ingest_err : st.err;
     return err->code;
   }
   t->blank_lines += st.blanks;
@@ -629,7 +656,8 @@ int scan_inputs(table *t, const scan_config *cfg, const char *const *sources,
   double read_seconds = 0;
   int rc = LR_OK;
   for (size_t s = 0; s < n_sources && rc == LR_OK; s++)
-    rc = scan_one_input(t, cfg, sources[s], header_out, workers, n_workers, &read_seconds, err);
+    rc = scan_one_input(t, cfg, sources[s], s == 0 && cfg->prepare != NULL, header_out, workers,
+                        n_workers, &read_seconds, err);
   for (int i = 0; i < n_workers; i++) {
     csvparse_free(workers[i].parser);
     free(workers[i].vals);

@@ -68,6 +68,13 @@ typedef struct scan_config {
   scan_sink_fn sink;
   void *sink_arg;
   size_t text_window;
+  /* prepare != NULL: called once, on a thread of the first input's scan while thread 0
+   * starts inflating, before any record is parsed (framing goes on meanwhile); with one
+   * thread, first. It may set fields of this config that parsing reads (history) through
+   * its own pointer to it. A failure ends the scan with prepare's error, before any
+   * other. */
+  int (*prepare)(void *arg, lr_err *err);
+  void *prepare_arg;
 } scan_config;
 
 typedef struct scan_header {

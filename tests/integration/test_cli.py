@@ -148,6 +148,24 @@ class CliTest(lrtest.LeadrankCase):
         self.assertIn("trunc.csv.gz", p.stderr)
         self.assertNothingPublished(out)
 
+    def test_history_error_comes_before_input_errors(self):
+        # the history loads while the first input inflates; its error still wins, with
+        # one thread (which loads it first) and with two
+        import gzip
+        data = gzip.compress(SMALL.encode() * 200, mtime=0)
+        path = self.path("trunc.csv.gz")
+        with open(path, "wb") as f:
+            f.write(data[:len(data) // 2])
+        bad_header = self.write("badhdr.csv", "lead_id,lead_id\nL1,L2\n")
+        for leads in (path, bad_header):
+            for threads in ("1", "2"):
+                out = self.path("out-%s-%s" % (os.path.basename(leads), threads))
+                os.makedirs(out)
+                p = self.score(leads, out, self.path("no-deals.csv"), "--threads", threads, expect=2)
+                self.assertIn("no-deals.csv", p.stderr)
+                self.assertNotIn(os.path.basename(leads), p.stderr)
+                self.assertNothingPublished(out)
+
     def test_summary_fields(self):
         out = self.path("out")
         self.score(self.gen["leads"], out, self.gen["deals"], "--threads", "2")
