@@ -15,7 +15,7 @@
  * This runs for every value of every row: the length bound and the (first byte, length)
  * table that schema load derived from the tokens settle almost every value that is not a
  * token before any comparison. */
-static int validate_is_missing(const schema *s, const char *v, size_t len) {
+static inline int validate_is_missing(const schema *s, const char *v, size_t len) {
   size_t k, i;
   if (len > s->missing_max_len) return 0;
   if (len == 0) return s->missing_empty;
