@@ -1,5 +1,5 @@
 /* dedupe.c — duplicate people: (key hash, row) pairs sorted by the hash's top bits
- * (radix_hash_key) with a stable radix sort; within a run of equal sort keys the dedupe
+ * (radix_hash_shift) with a stable radix sort; within a run of equal sort keys the dedupe
  * keys are re-derived, rows are grouped by exact key bytes, and each group keeps its
  * latest created_at (tie: the earliest row, which comes first). Runs are settled in
  * parallel. */
@@ -69,10 +69,11 @@ void dedupe_apply(table *t, scan_rederiver *const *rds, int n_threads, radix_spa
   size_t n = 0;
   radix_space_reserve(space, t->n_rows);
   radix_pair *pairs = space->pairs;
+  int shift = radix_hash_shift(t->n_rows);
   for (size_t i = 0; i < t->n_rows; i++) {
     const table_row *r = table_row_at(t, i);
     if (r->status != ROW_ACCEPTED || r->dedupe_hash == 0) continue;
-    pairs[n++] = (radix_pair){ radix_hash_key(r->dedupe_hash, t->n_rows), (uint32_t)i };
+    pairs[n++] = (radix_pair){ r->dedupe_hash >> shift, (uint32_t)i };
   }
   radix_sort_pairs(pairs, n, space->scratch, n_threads);
   radix_run *runs;

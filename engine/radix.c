@@ -86,12 +86,11 @@ void radix_sort_pairs(radix_pair *pairs, size_t n, radix_pair *scratch, int n_th
   free(counts);
 }
 
-uint64_t radix_hash_key(uint64_t hash, size_t n) {
-  int log2n = 0;
-  while (log2n < 63 && ((size_t)1 << log2n) < n) log2n++;
+int radix_hash_shift(size_t n) {
+  int log2n = n <= 1 ? 0 : 64 - __builtin_clzll((unsigned long long)(n - 1)); /* ceil */
   int bits = 2 * log2n - 16;         /* n² / 2^(bits + 1) <= 2^15 */
   bits = bits <= 32 ? 32 : (bits + 7) / 8 * 8;
-  return bits >= 64 ? hash : hash >> (64 - bits);
+  return 64 - bits;
 }
 
 uint64_t radix_key_descending(double x) {

@@ -1,5 +1,5 @@
 /* unique.c — exact uniqueness of `unique` fields and lead_id: (hash key, row) pairs
- * sorted by the hash's top bits (radix_hash_key) with a stable radix sort, so rows with
+ * sorted by the hash's top bits (radix_hash_shift) with a stable radix sort, so rows with
  * equal keys are in input order; within such a run the values are re-derived and
  * compared byte for byte, and the first accepted occurrence of each value wins, the runs
  * in parallel. No hash table, no stored strings. */
@@ -60,10 +60,11 @@ static void unique_apply_one(table *t, scan_rederiver *const *rds, int n_threads
                              long field, int reason, radix_space *space) {
   radix_pair *pairs = space->pairs;
   size_t n = 0;
+  int shift = radix_hash_shift(t->n_rows);
   for (size_t i = 0; i < t->n_rows; i++) {
     if (table_row_at(t, i)->status != ROW_ACCEPTED) continue;
     uint64_t h = *table_unique_at(t, i, slot);
-    if (h != 0) pairs[n++] = (radix_pair){ radix_hash_key(h, t->n_rows), (uint32_t)i };
+    if (h != 0) pairs[n++] = (radix_pair){ h >> shift, (uint32_t)i };
   }
   radix_sort_pairs(pairs, n, space->scratch, n_threads);
   radix_run *spans;

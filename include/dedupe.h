@@ -2,7 +2,7 @@
  *
  * In: the lead table after unique_apply; accepted rows carry the hash of their dedupe key
  * (or 0: none); rd re-derives the keys of rows whose hashes share their sort key
- * (radix_hash_key).
+ * (radix_hash_shift).
  * Out: of the accepted rows sharing a key, the one with the latest created_at stays
  * ROW_ACCEPTED (tie: earliest in input order); the others become ROW_DUPLICATE with
  * dup_of = the kept row. Runs before ranked / disqualified are decided, so the duplicate

@@ -48,12 +48,13 @@ typedef struct radix_run {
  * callers settle them in parallel. */
 size_t radix_equal_runs(const radix_pair *pairs, size_t n, radix_run **runs_out);
 
-/* The sort key for a 64-bit hash among n: its top bits only, as many as keep the pairs
- * of different hashes that share a key rare (about n² / 2^(bits + 1), at most ~32k:
- * 32 bits up to 16M hashes, 40 up to 256M, 48 beyond), whole bytes so the digits below
- * are zero and skipped. Callers group by key and compare the bytes anyway, so a shared
- * key costs one re-derivation; each byte not sorted saves a pass over the pairs. */
-uint64_t radix_hash_key(uint64_t hash, size_t n);
+/* How far to shift a 64-bit hash right to get its sort key among n hashes: its top bits
+ * only, as many as keep the pairs of different hashes that share a key rare (about
+ * n² / 2^(bits + 1), at most ~32k: 32 bits up to 16M hashes, 40 up to 256M, 48 beyond),
+ * whole bytes so that no digit is left partly used. Callers group by key and compare the
+ * bytes anyway, so a shared key costs one re-derivation; each byte not sorted saves a
+ * pass over the pairs. */
+int radix_hash_shift(size_t n);
 
 /* A key whose unsigned order is the descending order of x (-0.0 and 0.0 equal; x not NaN). */
 uint64_t radix_key_descending(double x);

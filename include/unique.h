@@ -7,8 +7,8 @@
  * a value, so a row rejected for another rule never blocks a later one. Fields are
  * settled in the order given (callers put lead_id last: its reason has the lowest
  * precedence, A5). Equality is on the exact bytes; hashes only group. Runs of equal
- * sort keys (radix_hash_key) are settled on n_threads threads (they share no rows, so the result does not
- * depend on the threads); call between parallel regions.
+ * sort keys (radix_hash_shift) are settled on n_threads threads (they share no rows, so
+ * the result does not depend on the threads); call between parallel regions.
  */
 #ifndef LR_UNIQUE_H
 #define LR_UNIQUE_H

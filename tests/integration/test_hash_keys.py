@@ -1,4 +1,4 @@
-"""Values whose hashes share their sort key (the top 32 bits, radix_hash_key) are told
+"""Values whose hashes share their sort key (the top 32 bits, radix_hash_shift) are told
 apart by their bytes: two lead_ids and two emails that share one are all kept, while a
 real repeat of each is still caught. test_radix checks that these values do share a key."""
 import os
