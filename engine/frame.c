@@ -7,7 +7,7 @@
  * Two paths, chosen per physical line:
  *  - no `"` before the line's end (the common case): libcsv ends the record at the line
  *    break and delivers commas + 1 fields, so one scan that counts commas and stops at
- *    CR, LF or `"` decides everything. The scan reads 8 bytes at a time (SWAR): a lead
+ *    CR, LF or `"` decides everything. The scan compares 16 bytes at a time: a lead
  *    line is mostly field text, and a byte loop would cost a branch per byte.
  *  - a `"` on the line: frame_scan_record runs a port of libcsv 3.0.3's default-mode
  *    state machine (csv_init(&p, 0)) from the line start to find where libcsv ends the
@@ -16,7 +16,7 @@
  *    CSV_STRICT would report) and whether a line break was swallowed inside quotes. The
  *    scan stops at max_record_bytes + 1 bytes (A4), so a runaway quote costs at most the
  *    limit, and the limit wins over every other reason. Runs of unquoted fields inside
- *    it are counted 8 bytes at a time too (frame_scan_plain, up to the next quote).
+ *    it are counted 16 bytes at a time too (frame_scan_plain, up to the next quote).
  * Then the resync rules pick record or reject; a reject covers the first physical line
  * only and framing resumes at the next physical line.
  */
@@ -110,16 +110,50 @@ static size_t frame_find_quote(const char *d, size_t p, size_t end, frame_scan *
   return q ? (size_t)(q - d) : end;
 }
 
-/* The first '"', CR or LF in d[p, end), or end; adds the commas before it to *commas. */
+/* 16 bytes compared lane by lane: GCC's vector extension, SSE2 on x86-64 (NEON on arm64)
+ * without intrinsics. A comparison gives 0xFF in the lanes that match, 0 elsewhere. */
+typedef unsigned char frame_v16 __attribute__((vector_size(16)));
+
+/* The lanes of a comparison result, as two words of 0xFF / 0 bytes. */
+static inline void frame_v16_words(frame_v16 m, uint64_t w[2]) { memcpy(w, &m, 16); }
+
+/* The first matching lane of a comparison result that has one (w: frame_v16_words). */
+static inline unsigned frame_v16_first(const uint64_t w[2]) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return w[0] ? (unsigned)__builtin_ctzll(w[0]) >> 3 : 8 + ((unsigned)__builtin_ctzll(w[1]) >> 3);
+#else
+  return w[0] ? (unsigned)__builtin_clzll(w[0]) >> 3 : 8 + ((unsigned)__builtin_clzll(w[1]) >> 3);
+#endif
+}
+
+/* The 0/1 lanes of two comparison words summed (at most 32). */
+static inline uint64_t frame_v16_count(const uint64_t w[2]) {
+  return (((w[0] & SWAR_ONES) + (w[1] & SWAR_ONES)) * SWAR_ONES) >> 56;
+}
+
+/* The first '"', CR or LF in d[p, end), or end; adds the commas before it to *commas.
+ * 16 bytes a step: four lane compares, and the comma lanes summed by a multiply (each
+ * word's 0/1 bytes added into its top byte; a popcount without -mpopcnt is a libgcc
+ * call); in the step that holds the stop, only the lanes before it count. The last few
+ * bytes go byte by byte. Callgrind, 200k rows: 311M instructions here with 8 bytes a
+ * step (SWAR), 150M with 16 and the stop step byte by byte, 127M as now. */
 static size_t frame_scan_plain(const char *d, size_t p, size_t end, uint64_t *commas) {
+  static const frame_v16 lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
   uint64_t count = 0;
-  while (p + 8 <= end) {
-    uint64_t x = frame_load8(d + p);
-    if (frame_swar_eq(x, '\r') | frame_swar_eq(x, '\n') | frame_swar_eq(x, '"')) break;
-    /* each byte of the mask shifted down is 0 or 1; the multiply sums them into the top
-     * byte (a popcount without -mpopcnt is a libgcc call) */
-    count += ((frame_swar_eq(x, ',') >> 7) * SWAR_ONES) >> 56;
-    p += 8;
+  while (p + 16 <= end) {
+    frame_v16 x;
+    memcpy(&x, d + p, sizeof x);
+    uint64_t stop[2], comma[2];
+    frame_v16_words((frame_v16)((x == '\r') | (x == '\n') | (x == '"')), stop);
+    if (stop[0] | stop[1]) {
+      unsigned at = frame_v16_first(stop);
+      frame_v16_words((frame_v16)((x == ',') & (lane < (unsigned char)at)), comma);
+      *commas += count + frame_v16_count(comma);
+      return p + at;
+    }
+    frame_v16_words((frame_v16)(x == ','), comma);
+    count += frame_v16_count(comma);
+    p += 16;
   }
   for (; p < end && d[p] != '\r' && d[p] != '\n' && d[p] != '"'; p++) count += d[p] == ',';
   *commas += count;
