@@ -24,6 +24,7 @@
 
 #include <string.h>
 
+#include "bytes16.h"
 #include "row.h"
 
 /* Where libcsv stops for one record (refscore's LIBCSV_* statuses). */
@@ -43,28 +44,13 @@ typedef struct frame_scan {
 } frame_scan;
 
 #define FRAME_BOM "\xEF\xBB\xBF"
-#define SWAR_ONES 0x0101010101010101ULL
-#define SWAR_LOW7 0x7F7F7F7F7F7F7F7FULL
-
-/* 0x80 in each byte of x that equals c, 0 elsewhere. Exact (no false positives across
- * bytes), so the set bits can be counted. */
-static inline uint64_t frame_swar_eq(uint64_t x, unsigned char c) {
-  uint64_t v = x ^ (SWAR_ONES * c);
-  return ~(((v & SWAR_LOW7) + SWAR_LOW7) | v | SWAR_LOW7);
-}
-
-static inline uint64_t frame_load8(const char *p) {
-  uint64_t x;
-  memcpy(&x, p, sizeof x);
-  return x;
-}
-
 /* Offset of the first CR or LF in d[p, n), or n. */
 static size_t frame_find_eol(const char *d, size_t n, size_t p) {
-  while (p + 8 <= n) {
-    uint64_t x = frame_load8(d + p);
-    if (frame_swar_eq(x, '\r') | frame_swar_eq(x, '\n')) break;
-    p += 8;
+  for (; p + 16 <= n; p += 16) {
+    bytes16 x = bytes16_load(d + p);
+    uint64_t w[2];
+    bytes16_words((bytes16)((x == '\r') | (x == '\n')), w);
+    if (w[0] | w[1]) return p + bytes16_first(w);
   }
   while (p < n && d[p] != '\r' && d[p] != '\n') p++;
   return p;
@@ -92,10 +78,14 @@ static uint64_t frame_count_breaks(const char *d, size_t a, size_t b) {
  * without a second pass. */
 static size_t frame_find_quote(const char *d, size_t p, size_t end, frame_scan *s) {
   if (s->eol == SIZE_MAX) {
-    while (p + 8 <= end) {
-      uint64_t x = frame_load8(d + p);
-      if (frame_swar_eq(x, '"') | frame_swar_eq(x, '\r') | frame_swar_eq(x, '\n')) break;
-      p += 8;
+    for (; p + 16 <= end; p += 16) {
+      bytes16 x = bytes16_load(d + p);
+      uint64_t w[2];
+      bytes16_words((bytes16)((x == '"') | (x == '\r') | (x == '\n')), w);
+      if (w[0] | w[1]) {
+        p += bytes16_first(w);
+        break;
+      }
     }
     while (p < end && d[p] != '"') {
       if (d[p] == '\r' || d[p] == '\n') {
@@ -110,27 +100,6 @@ static size_t frame_find_quote(const char *d, size_t p, size_t end, frame_scan *
   return q ? (size_t)(q - d) : end;
 }
 
-/* 16 bytes compared lane by lane: GCC's vector extension, SSE2 on x86-64 (NEON on arm64)
- * without intrinsics. A comparison gives 0xFF in the lanes that match, 0 elsewhere. */
-typedef unsigned char frame_v16 __attribute__((vector_size(16)));
-
-/* The lanes of a comparison result, as two words of 0xFF / 0 bytes. */
-static inline void frame_v16_words(frame_v16 m, uint64_t w[2]) { memcpy(w, &m, 16); }
-
-/* The first matching lane of a comparison result that has one (w: frame_v16_words). */
-static inline unsigned frame_v16_first(const uint64_t w[2]) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  return w[0] ? (unsigned)__builtin_ctzll(w[0]) >> 3 : 8 + ((unsigned)__builtin_ctzll(w[1]) >> 3);
-#else
-  return w[0] ? (unsigned)__builtin_clzll(w[0]) >> 3 : 8 + ((unsigned)__builtin_clzll(w[1]) >> 3);
-#endif
-}
-
-/* The 0/1 lanes of two comparison words summed (at most 32). */
-static inline uint64_t frame_v16_count(const uint64_t w[2]) {
-  return (((w[0] & SWAR_ONES) + (w[1] & SWAR_ONES)) * SWAR_ONES) >> 56;
-}
-
 /* The first '"', CR or LF in d[p, end), or end; adds the commas before it to *commas.
  * 16 bytes a step: four lane compares, and the comma lanes summed by a multiply (each
  * word's 0/1 bytes added into its top byte; a popcount without -mpopcnt is a libgcc
@@ -138,21 +107,20 @@ static inline uint64_t frame_v16_count(const uint64_t w[2]) {
  * bytes go byte by byte. Callgrind, 200k rows: 311M instructions here with 8 bytes a
  * step (SWAR), 150M with 16 and the stop step byte by byte, 127M as now. */
 static size_t frame_scan_plain(const char *d, size_t p, size_t end, uint64_t *commas) {
-  static const frame_v16 lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
+  static const bytes16 lane = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15 };
   uint64_t count = 0;
   while (p + 16 <= end) {
-    frame_v16 x;
-    memcpy(&x, d + p, sizeof x);
+    bytes16 x = bytes16_load(d + p);
     uint64_t stop[2], comma[2];
-    frame_v16_words((frame_v16)((x == '\r') | (x == '\n') | (x == '"')), stop);
+    bytes16_words((bytes16)((x == '\r') | (x == '\n') | (x == '"')), stop);
     if (stop[0] | stop[1]) {
-      unsigned at = frame_v16_first(stop);
-      frame_v16_words((frame_v16)((x == ',') & (lane < (unsigned char)at)), comma);
-      *commas += count + frame_v16_count(comma);
+      unsigned at = bytes16_first(stop);
+      bytes16_words((bytes16)((x == ',') & (lane < (unsigned char)at)), comma);
+      *commas += count + bytes16_count(comma);
       return p + at;
     }
-    frame_v16_words((frame_v16)(x == ','), comma);
-    count += frame_v16_count(comma);
+    bytes16_words((bytes16)(x == ','), comma);
+    count += bytes16_count(comma);
     p += 16;
   }
   for (; p < end && d[p] != '\r' && d[p] != '\n' && d[p] != '"'; p++) count += d[p] == ',';
@@ -198,7 +166,7 @@ static int frame_scan_record(const char *d, size_t n, size_t p, uint64_t n_field
       continue;
     }
     /* FIELD_BEGUN, unquoted, and every unquoted field after it: up to the next quote or
-     * line break each comma ends a field, so they are counted 8 bytes at a time. A quote
+     * line break each comma ends a field, so they are counted 16 bytes at a time. A quote
      * opens a field when only blanks stand between it and the comma before it; any other
      * quote is a literal character of an unquoted field, which runs on. (The walk back
      * stops at the first unquoted field's first byte at the latest: that is neither a
