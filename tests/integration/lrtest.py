@@ -45,6 +45,19 @@ def generate(prefix, rows, seed, *extra):
             "deals": prefix + ".deals.csv", "truth": prefix + ".truth.csv"}
 
 
+def score_small(d, lead_rows, *extra):
+    """Scores the CSV lines lead_rows (header first) against a one-deal history, both
+    written into directory d; returns (CompletedProcess, the output directory)."""
+    deals = os.path.join(d, "deals.csv")
+    with open(deals, "w") as f:
+        f.write("deal_id,account_domain,vertical,outcome,amount\nD1,a.com,retail,won,900\n")
+    leads = os.path.join(d, "leads.csv")
+    with open(leads, "w") as f:
+        f.write("\n".join(lead_rows) + "\n")
+    out = os.path.join(d, "out")
+    return run(["score", leads, "--history", deals, "-o", out, "--as-of", AS_OF] + list(extra)), out
+
+
 def read_bytes(path):
     with open(path, "rb") as f:
         return f.read()

@@ -14,9 +14,6 @@ SHARED_EMAILS = ("u140075@example.com", "u510768@example.com")
 class HashKeysTest(unittest.TestCase):
     def test_shared_sort_keys(self):
         with tempfile.TemporaryDirectory() as d:
-            deals = os.path.join(d, "deals.csv")
-            with open(deals, "w") as f:
-                f.write("deal_id,account_domain,vertical,outcome,amount\nD1,a.com,retail,won,900\n")
             rows = ["lead_id,created_at,vertical,budget,email,company",
                     f"{SHARED_IDS[0]},2026-10-01,retail,5000,a1@one.com,One",
                     f"{SHARED_IDS[1]},2026-10-01,retail,5000,a2@two.com,Two",
@@ -24,12 +21,7 @@ class HashKeysTest(unittest.TestCase):
                     f"E1,2026-10-03,retail,5000,{SHARED_EMAILS[0]},Four",
                     f"E2,2026-10-03,retail,5000,{SHARED_EMAILS[1]},Five",
                     f"E3,2026-10-01,retail,5000,{SHARED_EMAILS[0].upper()},Six"]  # same person, older
-            leads = os.path.join(d, "leads.csv")
-            with open(leads, "w") as f:
-                f.write("\n".join(rows) + "\n")
-            out = os.path.join(d, "out")
-            r = lrtest.run(["score", leads, "--history", deals, "-o", out, "--as-of", lrtest.AS_OF,
-                            "--max-reject-rate", "1"])
+            r, out = lrtest.score_small(d, rows, "--max-reject-rate", "1")
             self.assertEqual(r.returncode, 0, r.stderr)
             ranked = lrtest.read_csv(os.path.join(out, "ranked.csv"))[1:]
             self.assertEqual(sorted(row[7] for row in ranked), sorted(SHARED_IDS + ("E1", "E2")))

@@ -16,9 +16,6 @@ IDS = ["SALESFORCE-LEAD-000000000002", "SALESFORCE-LEAD-00000000001", "SALESFORC
 class TiesTest(unittest.TestCase):
     def test_equal_priorities_order_by_full_lead_id(self):
         with tempfile.TemporaryDirectory() as d:
-            deals = os.path.join(d, "deals.csv")
-            with open(deals, "w") as f:
-                f.write("deal_id,account_domain,vertical,outcome,amount\nD1,a.com,retail,won,900\n")
             rows = ["lead_id,created_at,vertical,budget,email,company"]
             for k, lead_id in enumerate(IDS):
                 # every lead scores the same; some ids are quoted, some records hold quotes
@@ -26,11 +23,7 @@ class TiesTest(unittest.TestCase):
                 rows.append(f'{quoted},2026-10-01,retail,5000,p{k}@x{k}.com,"Co, {k}"')
             # a duplicate (same email, older) of a long quoted id: duplicate_of is re-derived
             rows.append('"SALESFORCE-LEAD-999999999999",2026-09-01,retail,5000,P1@X1.COM,Dup')
-            leads = os.path.join(d, "leads.csv")
-            with open(leads, "w") as f:
-                f.write("\n".join(rows) + "\n")
-            out = os.path.join(d, "out")
-            r = lrtest.run(["score", leads, "--history", deals, "-o", out, "--as-of", lrtest.AS_OF])
+            r, out = lrtest.score_small(d, rows)
             self.assertEqual(r.returncode, 0, r.stderr)
             ranked = lrtest.read_csv(os.path.join(out, "ranked.csv"))[1:]
             self.assertEqual(len({row[1] for row in ranked}), 1)          # one priority
