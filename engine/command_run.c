@@ -244,6 +244,20 @@ static int run_publish(run_state *r, lr_err *err) {
   return rc;
 }
 
+/* Writes summary.json (with the history's part when the run loaded one), then puts every
+ * output in place. */
+static int run_finish(run_state *r, lr_err *err) {
+  const cli_opts *o = r->o;
+  summary_info info = {
+    .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
+    .timings = r->timings, .n_timings = r->n_timings, .history = r->history,
+    .history_source = r->history_source, .history_cache = r->history_cache, .deals = o->history, .n_deals = o->n_history,
+  };
+  int rc = summary_write(o->outdir, &r->tally, r->leads_schema, &info, o->do_fsync, &r->pending, err);
+  if (rc != LR_OK) return rc;
+  return run_publish(r, err);
+}
+
 static int run_score_steps(run_state *r, lr_err *err) {
   const cli_opts *o = r->o;
   int rc;
@@ -274,14 +288,7 @@ static int run_score_steps(run_state *r, lr_err *err) {
     summary_tally_table(&r->tally, r->table);
     run_mark(r, "write");
   }
-  summary_info info = {
-    .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
-    .timings = r->timings, .n_timings = r->n_timings, .history = r->history,
-    .history_source = r->history_source, .history_cache = r->history_cache, .deals = o->history, .n_deals = o->n_history,
-  };
-  if ((rc = summary_write(o->outdir, &r->tally, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
-    return rc;
-  return run_publish(r, err);
+  return run_finish(r, err);
 }
 
 int command_score(const cli_opts *o, int *exit_out, lr_err *err) {
@@ -321,13 +328,7 @@ static int run_validate_steps(run_state *r, lr_err *err) {
     if ((rc = output_write_rejects(r->table, &r->header, r->leads_schema, &ocfg, err)) != LR_OK) return rc;
     run_mark(r, "write");
   }
-  summary_info info = {
-    .as_of = r->as_of_text, .threads = r->threads, .inputs = o->inputs, .n_inputs = o->n_inputs,
-    .timings = r->timings, .n_timings = r->n_timings,
-  };
-  if ((rc = summary_write(o->outdir, &r->tally, r->leads_schema, &info, o->do_fsync, &r->pending, err)) != LR_OK)
-    return rc;
-  return run_publish(r, err);
+  return run_finish(r, err);
 }
 
 int command_validate(const cli_opts *o, int *exit_out, lr_err *err) {
