@@ -240,6 +240,9 @@ static void scan_record(table *t, const scan_config *cfg, const schema_map *map,
 #define SCAN_BATCH_RECORDS 32768
 #define SCAN_BATCH_BYTES ((size_t)8 << 20)
 #define SCAN_INFLATE_STEP ((size_t)4 << 20)
+/* Batches framed ahead while cfg->prepare runs: a slow history (a Redis timeout) must not
+ * let the framer queue the whole input's records (5M rows: +195 MiB peak RSS). */
+#define SCAN_UNPREPARED_AHEAD 2
 
 typedef struct scan_batch {
   frame_rec *recs;   /* freed once parsed */
@@ -518,7 +521,8 @@ static int scan_stream_step(scan_stream *st, scan_worker *w, int may_wait) {
     par_lock_give(&st->lock);
     return SCAN_WORK_DONE;
   }
-  if (st->framer_busy || st->frame_done) {
+  int prepared = atomic_load_explicit(&st->prepared, memory_order_acquire);
+  if (st->framer_busy || st->frame_done || (!prepared && st->queue.len >= SCAN_UNPREPARED_AHEAD)) {
     par_lock_give(&st->lock);
     return SCAN_WORK_IDLE;
   }
