@@ -1,14 +1,13 @@
-/* bytes16.h — 16 bytes compared at once, for the text scanners (frame.c, csvparse.c).
+/* bytes16.h — 16 bytes compared at once, for the framer's scans (frame.c).
  *
  * GCC's vector extension (SSE2 compares on x86-64, NEON on arm64) without intrinsics. A
  * comparison such as `x == ','` gives 0xFF in the lanes that match and 0 elsewhere;
  * bytes16_words reads those lanes as two words, in memory order. Header-only: the
- * scanners call these once per 16 bytes of text.
+ * framer calls these once per 16 bytes of text.
  */
 #ifndef LR_BYTES16_H
 #define LR_BYTES16_H
 
-#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -38,19 +37,6 @@ static inline unsigned bytes16_first(const uint64_t w[2]) {
  * by a multiply (a popcount without -mpopcnt is a libgcc call). */
 static inline uint64_t bytes16_count(const uint64_t w[2]) {
   return (((w[0] & BYTES16_ONES) + (w[1] & BYTES16_ONES)) * BYTES16_ONES) >> 56;
-}
-
-/* Offset of the first c in s[0, n), or n. For the short spans between separators (a
- * field is 7 bytes on average), where a memchr call costs more than the search. */
-static inline size_t bytes16_find(const char *s, size_t n, char c) {
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    uint64_t w[2];
-    bytes16_words((bytes16)(bytes16_load(s + i) == (unsigned char)c), w);
-    if (w[0] | w[1]) return i + bytes16_first(w);
-  }
-  while (i < n && s[i] != c) i++;
-  return i;
 }
 
 #endif

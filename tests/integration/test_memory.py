@@ -171,20 +171,23 @@ class MemoryTest(lrtest.LeadrankCase):
         self.assertIn("File too large", p.stderr)
         self.assertEqual(os.listdir(out), [])
 
+    def peak_rss(self, *extra):
+        """Peak RSS (MiB) and stderr of a --threads 2 score run of the big export."""
+        args = [lrtest.leadrank_bin(), "score", self.big["leads"], "-o", self.path("rss"),
+                "--history", self.big["deals"], "--as-of", lrtest.AS_OF, "--max-reject-rate", "1",
+                "--threads", "2"] + list(extra)
+        p = subprocess.run([sys.executable, "-c", PEAK_RSS] + args, capture_output=True, text=True,
+                           timeout=lrtest.TIMEOUT)
+        code, kib = p.stdout.split()
+        self.assertEqual(code, "0", p.stderr)
+        return int(kib) / 1024.0, p.stderr
+
     @unittest.skipIf(os.environ.get("LEADRANK_SANITIZED"), "ASan's shadow memory and quarantine are not the budget's")
     def test_peak_rss_stays_near_the_budget(self):
         """The in-memory run holds the whole text (about 75 MB inflated) and the table; the
         bounded run holds a window of text and the sorters' budgets."""
-        def peak(*extra):
-            args = [lrtest.leadrank_bin(), "score", self.big["leads"], "-o", self.path("rss"),
-                    "--history", self.big["deals"], "--as-of", lrtest.AS_OF, "--max-reject-rate", "1",
-                    "--threads", "2"] + list(extra)
-            p = subprocess.run([sys.executable, "-c", PEAK_RSS] + args, capture_output=True, text=True,
-                               timeout=lrtest.TIMEOUT)
-            code, kib = p.stdout.split()
-            self.assertEqual(code, "0", p.stderr)
-            return int(kib) / 1024.0
-        in_memory, bounded = peak(), peak("--memory", "64")
+        in_memory, _ = self.peak_rss()
+        bounded, _ = self.peak_rss("--memory", "64")
         self.assertLess(bounded, 64 + 48, "bounded run peak RSS %.0f MiB" % bounded)
         self.assertLess(bounded, in_memory, "in memory %.0f MiB, bounded %.0f MiB" % (in_memory, bounded))
 
@@ -199,19 +202,9 @@ class MemoryTest(lrtest.LeadrankCase):
         held = []
         threading.Thread(target=lambda: held.append(listener.accept()), daemon=True).start()
         url = "redis://127.0.0.1:%d/0" % listener.getsockname()[1]
-
-        def peak(*extra):
-            args = [lrtest.leadrank_bin(), "score", self.big["leads"], "-o", self.path("slow"),
-                    "--history", self.big["deals"], "--as-of", lrtest.AS_OF, "--max-reject-rate", "1",
-                    "--threads", "2"] + list(extra)
-            p = subprocess.run([sys.executable, "-c", PEAK_RSS] + args, capture_output=True, text=True,
-                               timeout=lrtest.TIMEOUT)
-            code, kib = p.stdout.split()
-            self.assertEqual(code, "0", p.stderr)
-            return int(kib) / 1024.0, p.stderr
         try:
-            normal, _ = peak()
-            slow, stderr = peak("--redis", url, "--redis-timeout", "1500")
+            normal, _ = self.peak_rss()
+            slow, stderr = self.peak_rss("--redis", url, "--redis-timeout", "1500")
         finally:
             listener.close()
         self.assertIn("timed out", stderr)
