@@ -13,15 +13,14 @@
  * deciding the order: the writer collects up to one batch of uncompressed bytes — one
  * member of exactly CSVW_GZIP_MEMBER_BYTES per thread (csvw_set_threads) — then
  * compresses each member of the batch as a complete gzip member on its own thread
- * (csvw_gzip_member, which depends on nothing but its arguments) into its own reused
- * lr_buf, and writes them in member order. Member boundaries fall at fixed offsets of the
- * uncompressed stream, so the file's bytes depend neither on how the caller split writes
- * nor on the number of threads. The batch is the bound on memory, as pigz bounds the
- * blocks in flight: at most CSVW_GZIP_MAX_BATCH members, so a writer holds at most
- * min(threads, 32) × (4 MiB uncompressed + about 4 MiB compressed) plus one compressor
- * state (~280 KiB) per compressing thread while a batch is compressed — about 17 MiB
- * with 2 threads, 256 MiB at most. Buffers grow with the data, so a small file never
- * costs a full batch.
+ * (csvw_gzip_member, whose bytes depend on nothing but the member's text) into its own
+ * reused lr_buf, with its own reused compressor, and writes them in member order. Member
+ * boundaries fall at fixed offsets of the uncompressed stream, so the file's bytes depend
+ * neither on how the caller split writes nor on the number of threads. The batch is the
+ * bound on memory, as pigz bounds the blocks in flight: at most CSVW_GZIP_MAX_BATCH
+ * members, so a writer holds at most min(threads, 32) × (4 MiB uncompressed + about
+ * 4 MiB compressed + a compressor's 360 KiB) — about 17 MiB with 2 threads, 268 MiB at
+ * most. Buffers grow with the data, so a small file never costs a full batch.
  *
  * Compressor: ISA-L's igzip level 1 in a build with ISA-L (LR_HAVE_ISAL, as ingest uses
  * for inflate), else zlib level 1 (CSVW_GZIP_LEVEL, pigz -1's speed); SPEC §6 lets the
@@ -48,6 +47,8 @@
 #include <zlib.h>
 #if LR_HAVE_ISAL
 #include <isa-l.h>
+
+#include "zplace.h"
 #endif
 
 /* Plain output is written in pieces of this size: large enough that write(2) costs
@@ -103,6 +104,13 @@ typedef struct csvw_flusher {
   const char *err_what;
 } csvw_flusher;
 
+/* One member's place in a gzip batch: its compressed bytes and the compressor that made
+ * them, created by the first batch that reaches it. */
+typedef struct {
+  lr_buf out;
+  csvw_deflater *deflater;
+} csvw_zslot;
+
 struct csvw {
   csvw_io io;
   char *final_path;    /* where the file appears on commit */
@@ -119,7 +127,8 @@ struct csvw {
   int stage;           /* the one being filled; the full ones before it are the flusher's */
   size_t stage_len;
   csvw_flusher *flusher; /* started by the first full stage; NULL: none (yet) */
-  lr_buf *zouts;       /* gzip: n_batch compressed members, reused batch after batch */
+  csvw_zslot *zslots;  /* gzip: n_batch compressed members and their compressors, reused
+                          batch after batch */
   int err_errno;       /* first failure seen by the caller: errno, 0 if none */
   const char *err_what;/* first failure: what was being done ("write", "compress") */
 };
@@ -206,22 +215,37 @@ void csvw_buf_field(lr_buf *b, const char *s, size_t len) {
  * for ISA-L so that both builds' headers read the same. */
 #define CSVW_GZIP_XFL 4
 
+/* The stream and its level buffer share one mapping from zplace_map, whose address cannot
+ * change ISA-L's output (zplace.c says why a stack or heap address can). */
+struct csvw_deflater {
+  struct isal_zstream z; /* first: zplace_map's address is the stream's */
+};
+
+#define CSVW_ISAL_LEVEL_BUF_AT ((sizeof(struct csvw_deflater) + 63) & ~(size_t)63)
+#define CSVW_ISAL_STATE_BYTES (CSVW_ISAL_LEVEL_BUF_AT + ISAL_DEF_LVL1_DEFAULT)
+
+csvw_deflater *csvw_deflater_new(void) {
+  return zplace_map(CSVW_ISAL_STATE_BYTES);
+}
+
+void csvw_deflater_free(csvw_deflater *d) {
+  if (d != NULL) zplace_unmap(d, CSVW_ISAL_STATE_BYTES);
+}
+
 /* ISA-L's igzip level 1: several times zlib -1's speed at a similar size. Its header is
  * written by isal_write_gzip_header (MTIME 0, no name, OS 255), its trailer by
- * isal_deflate (IGZIP_GZIP_NO_HDR). Every call gets the same output room for the same
- * in_len, whatever capacity `out` kept from earlier members, so the bytes depend only on
- * the input. */
-int csvw_gzip_member(const char *in, size_t in_len, lr_buf *out) {
-  struct isal_zstream z;
+ * isal_deflate (IGZIP_GZIP_NO_HDR). isal_deflate_init starts every member afresh (the
+ * level buffer's tables are reset by the first isal_deflate). Every call gets the same
+ * output room for the same in_len, whatever capacity `out` kept from earlier members, so
+ * the bytes depend only on the input. */
+int csvw_gzip_member(csvw_deflater *d, const char *in, size_t in_len, lr_buf *out) {
+  struct isal_zstream *z = &d->z;
   struct isal_gzip_header head;
-  int rc = LR_ERR_MEMORY;
-  uint8_t *level_buf = malloc(ISAL_DEF_LVL1_DEFAULT);
-  if (level_buf == NULL) return LR_ERR_MEMORY;
-  isal_deflate_init(&z);
-  z.level = 1;
-  z.level_buf = level_buf;
-  z.level_buf_size = ISAL_DEF_LVL1_DEFAULT;
-  z.gzip_flag = IGZIP_GZIP_NO_HDR;
+  isal_deflate_init(z);
+  z->level = 1;
+  z->level_buf = (uint8_t *)d + CSVW_ISAL_LEVEL_BUF_AT;
+  z->level_buf_size = ISAL_DEF_LVL1_DEFAULT;
+  z->gzip_flag = IGZIP_GZIP_NO_HDR;
   isal_gzip_header_init(&head);
   head.time = 0;
   head.os = 255;
@@ -230,76 +254,86 @@ int csvw_gzip_member(const char *in, size_t in_len, lr_buf *out) {
   size_t step = in_len + in_len / 4096 + 1024;
   if (step > UINT_MAX) step = UINT_MAX;
   lr_buf_reserve(out, step);
-  z.next_out = (uint8_t *)out->data + out->len;
-  z.avail_out = (uint32_t)step;
-  if (isal_write_gzip_header(&z, &head) != 0) goto done; /* 1 KiB always holds it */
-  out->len = (size_t)((char *)z.next_out - out->data);
-  z.next_in = (uint8_t *)in;
-  z.avail_in = 0; /* isal_deflate_init leaves the input fields as they were */
+  z->next_out = (uint8_t *)out->data + out->len;
+  z->avail_out = (uint32_t)step;
+  if (isal_write_gzip_header(z, &head) != 0) return LR_ERR_MEMORY; /* 1 KiB always holds it */
+  out->len = (size_t)((char *)z->next_out - out->data);
+  z->next_in = (uint8_t *)in;
+  z->avail_in = 0; /* isal_deflate_init leaves the input fields as they were */
   size_t left = in_len;
   for (;;) {
-    if (z.avail_in == 0 && left != 0) {
-      z.avail_in = left > UINT_MAX ? UINT_MAX : (uint32_t)left;
-      left -= z.avail_in;
+    if (z->avail_in == 0 && left != 0) {
+      z->avail_in = left > UINT_MAX ? UINT_MAX : (uint32_t)left;
+      left -= z->avail_in;
     }
-    z.end_of_stream = left == 0;
-    if (z.avail_out == 0) {
+    z->end_of_stream = left == 0;
+    if (z->avail_out == 0) {
       lr_buf_reserve(out, step);
-      z.next_out = (uint8_t *)out->data + out->len;
-      z.avail_out = (uint32_t)step;
+      z->next_out = (uint8_t *)out->data + out->len;
+      z->avail_out = (uint32_t)step;
     }
-    uint32_t avail = z.avail_out;
-    int ret = isal_deflate(&z);
-    out->len += avail - z.avail_out;
-    if (ret != COMP_OK) goto done;
-    if (z.internal_state.state == ZSTATE_END) break;
+    uint32_t avail = z->avail_out;
+    int ret = isal_deflate(z);
+    out->len += avail - z->avail_out;
+    if (ret != COMP_OK) return LR_ERR_MEMORY;
+    if (z->internal_state.state == ZSTATE_END) return LR_OK;
   }
-  rc = LR_OK;
-done:
-  free(level_buf);
-  return rc;
 }
 #else
-int csvw_gzip_member(const char *in, size_t in_len, lr_buf *out) {
+struct csvw_deflater {
   z_stream z;
+};
+
+csvw_deflater *csvw_deflater_new(void) {
+  csvw_deflater *d = calloc(1, sizeof *d);
+  if (d == NULL) return NULL;
+  /* windowBits 15 + 16: a gzip wrapper, whose header csvw_gzip_member sets. */
+  if (deflateInit2(&d->z, CSVW_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void csvw_deflater_free(csvw_deflater *d) {
+  if (d == NULL) return;
+  deflateEnd(&d->z);
+  free(d);
+}
+
+/* deflateReset makes each member as a fresh deflateInit2 would. The header replaces
+ * zlib's default one (whose OS byte depends on the build platform) with MTIME 0, no name,
+ * OS 255; zlib writes XFL from the level itself (4 for level 1). */
+int csvw_gzip_member(csvw_deflater *d, const char *in, size_t in_len, lr_buf *out) {
+  z_stream *z = &d->z;
   gz_header head;
   int ret;
 
-  memset(&z, 0, sizeof z);
-  /* windowBits 15 + 16: a gzip wrapper; the header below replaces zlib's default one
-   * (whose OS byte depends on the build platform) with MTIME 0, no name, OS 255. zlib
-   * writes XFL from the level itself (4 for level 1). */
-  if (deflateInit2(&z, CSVW_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return LR_ERR_MEMORY;
-  }
   memset(&head, 0, sizeof head);
   head.time = 0;
   head.os = 255;
   head.name = Z_NULL;
-  if (deflateSetHeader(&z, &head) != Z_OK) {
-    deflateEnd(&z);
-    return LR_ERR_MEMORY;
-  }
+  if (deflateReset(z) != Z_OK || deflateSetHeader(z, &head) != Z_OK) return LR_ERR_MEMORY;
   /* One call does it when the room is deflateBound's; the loop covers growth and inputs
    * beyond zlib's 32-bit avail_in. */
-  lr_buf_reserve(out, deflateBound(&z, in_len > UINT_MAX ? UINT_MAX : (uLong)in_len) + 64);
-  z.next_in = (Bytef *)in;
+  lr_buf_reserve(out, deflateBound(z, in_len > UINT_MAX ? UINT_MAX : (uLong)in_len) + 64);
+  z->next_in = (Bytef *)in;
+  z->avail_in = 0;
   size_t left = in_len;
   for (;;) {
-    if (z.avail_in == 0 && left != 0) {
-      z.avail_in = left > UINT_MAX ? UINT_MAX : (uInt)left;
-      left -= z.avail_in;
+    if (z->avail_in == 0 && left != 0) {
+      z->avail_in = left > UINT_MAX ? UINT_MAX : (uInt)left;
+      left -= z->avail_in;
     }
     if (out->cap == out->len) lr_buf_reserve(out, out->cap / 2 + 4096);
     size_t room = out->cap - out->len;
     uInt avail = room > UINT_MAX ? UINT_MAX : (uInt)room;
-    z.next_out = (Bytef *)out->data + out->len;
-    z.avail_out = avail;
-    ret = deflate(&z, left == 0 ? Z_FINISH : Z_NO_FLUSH);
-    out->len += avail - z.avail_out;
+    z->next_out = (Bytef *)out->data + out->len;
+    z->avail_out = avail;
+    ret = deflate(z, left == 0 ? Z_FINISH : Z_NO_FLUSH);
+    out->len += avail - z->avail_out;
     if (ret != Z_OK) break;
   }
-  deflateEnd(&z);
   return ret == Z_STREAM_END ? LR_OK : LR_ERR_MEMORY;
 }
 #endif
@@ -491,7 +525,7 @@ static void csvw_emit_members(csvw *w, int last) {
   if (n == 0) return;
   const char *data = w->pend.data;
   size_t data_len = w->pend.len;
-  lr_buf *zouts = w->zouts;
+  csvw_zslot *zslots = w->zslots;
   int failed = 0;
   /* Guarded so that a build without OpenMP stays free of -Wunknown-pragmas. */
 #ifdef _OPENMP
@@ -501,11 +535,17 @@ static void csvw_emit_members(csvw *w, int last) {
     size_t off = (size_t)k * CSVW_GZIP_MEMBER_BYTES;
     size_t len = data_len - off;
     if (len > CSVW_GZIP_MEMBER_BYTES) len = CSVW_GZIP_MEMBER_BYTES;
-    zouts[k].len = 0;
-    if (csvw_gzip_member(data + off, len, &zouts[k]) != LR_OK) failed = 1;
+    csvw_zslot *slot = &zslots[k];
+    slot->out.len = 0;
+    if (slot->deflater == NULL) slot->deflater = csvw_deflater_new();
+    if (slot->deflater == NULL) {
+      failed = 1;
+    } else if (csvw_gzip_member(slot->deflater, data + off, len, &slot->out) != LR_OK) {
+      failed = 1;
+    }
   }
   if (failed) csvw_keep_error(w, "compress", ENOMEM);
-  for (int k = 0; k < n; k++) csvw_write_fd(w, zouts[k].data, zouts[k].len);
+  for (int k = 0; k < n; k++) csvw_write_fd(w, zslots[k].out.data, zslots[k].out.len);
   w->n_members += n;
   memmove(w->pend.data, w->pend.data + used, w->pend.len - used);
   w->pend.len -= used;
@@ -537,14 +577,20 @@ static void csvw_make_paths(csvw *w, const char *final_path) {
   csvw_temp_path(final_path, pid, w->tmp_path, n);
 }
 
+static void csvw_zslot_release(csvw_zslot *slot) {
+  lr_buf_release(&slot->out);
+  csvw_deflater_free(slot->deflater);
+  slot->deflater = NULL;
+}
+
 static void csvw_free(csvw *w) {
   free(w->final_path);
   free(w->tmp_path);
   free(w->dir_path);
   lr_buf_release(&w->pend);
   for (int k = 0; k < CSVW_DIRECT_STAGES; k++) free(w->stages[k]);
-  for (int k = 0; k < w->n_batch; k++) lr_buf_release(&w->zouts[k]);
-  free(w->zouts);
+  for (int k = 0; k < w->n_batch; k++) csvw_zslot_release(&w->zslots[k]);
+  free(w->zslots);
   free(w);
 }
 
@@ -576,7 +622,7 @@ int csvw_open(const char *final_path, int gzip, int do_fsync, csvw **out, lr_err
     w->pend.data = lr_xmalloc(CSVW_GZIP_MEMBER_BYTES);
     w->pend.cap = CSVW_GZIP_MEMBER_BYTES;
     w->n_batch = 1;
-    w->zouts = lr_xcalloc(1, sizeof *w->zouts);
+    w->zslots = lr_xcalloc(1, sizeof *w->zslots);
   } else if (!w->staged) {
     lr_buf_reserve(&w->pend, CSVW_PLAIN_BUF);
   }
@@ -589,9 +635,9 @@ void csvw_set_threads(csvw *w, int n_threads) {
   if (!w->gzip || n == w->n_batch) return;
   /* Members already complete go out under the old batch, so pend fits the new one. */
   csvw_emit_members(w, 0);
-  for (int k = n; k < w->n_batch; k++) lr_buf_release(&w->zouts[k]);
-  w->zouts = lr_xrealloc(w->zouts, (size_t)n * sizeof *w->zouts);
-  for (int k = w->n_batch; k < n; k++) w->zouts[k] = (lr_buf){ 0 };
+  for (int k = n; k < w->n_batch; k++) csvw_zslot_release(&w->zslots[k]);
+  w->zslots = lr_xrealloc(w->zslots, (size_t)n * sizeof *w->zslots);
+  for (int k = w->n_batch; k < n; k++) w->zslots[k] = (csvw_zslot){ { 0 }, NULL };
   w->n_batch = n;
 }
 

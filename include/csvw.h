@@ -66,14 +66,21 @@ void csvw_buf_field(lr_buf *b, const char *s, size_t len);
 /* 1 when the field needs quotes under the rule above. */
 int csvw_needs_quotes(const char *s, size_t len);
 
+/* A compressor's state for csvw_gzip_member, kept from member to member by one thread at
+ * a time. With ISA-L it lies where zplace_map puts it, as its address would otherwise
+ * change the encoding (zplace.c). NULL when it cannot be allocated. */
+typedef struct csvw_deflater csvw_deflater;
+csvw_deflater *csvw_deflater_new(void);
+void csvw_deflater_free(csvw_deflater *d);
+
 /* Appends to out one complete gzip member holding in[0..in_len): ISA-L igzip level 1 in
  * a build with ISA-L (LR_HAVE_ISAL), else zlib level 1 (SPEC §6 lets the compressed bytes
  * differ between those builds, not the decompressed ones); header MTIME 0, no file name,
- * XFL 4, OS 255. Depends only on its arguments — not on what out already holds or its
- * capacity — so several threads may compress members at once (each with its own out);
- * the bytes are the same on every thread. Returns LR_OK, or LR_ERR_MEMORY when the
- * compressor cannot allocate its state. */
-int csvw_gzip_member(const char *in, size_t in_len, lr_buf *out) LR_MUST_CHECK;
+ * XFL 4, OS 255. The bytes depend only on in[0..in_len) — not on what d compressed
+ * before, which deflater or thread it is, or what out already holds or its capacity — so
+ * several threads may compress members at once, each with its own d and out. Returns
+ * LR_OK, or LR_ERR_MEMORY when the compressor cannot allocate what it needs. */
+int csvw_gzip_member(csvw_deflater *d, const char *in, size_t in_len, lr_buf *out) LR_MUST_CHECK;
 
 /* 1 when the fields, each written with csvw_buf_field and joined by commas, are exactly
  * raw[0, len): the input was already quoted the way outputs quote, so output may copy the

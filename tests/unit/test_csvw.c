@@ -4,10 +4,12 @@
  * splits and of the number of compressing threads, csvw_set_threads) and
  * csvw_finish / csvw_publish. Files go to a fresh mkdtemp directory. Build it with and without
  * -fopenmp: with it the members of a batch really are compressed on several threads. */
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 
 #include "csvw.h"
 #include "testhelp.h"
+#include "zplace.h"
 
 static char tmpdir[] = "/tmp/lr_test_csvw_XXXXXX";
 
@@ -341,7 +344,10 @@ static void test_gzip(void) {
   /* csvw_gzip_member appends, and its output is a stand-alone member. */
   lr_buf m = { 0 };
   lr_buf_put(&m, "keep", 4);
-  TEST_EQ_INT(csvw_gzip_member("hello,world\n", 12, &m), LR_OK);
+  csvw_deflater *d = csvw_deflater_new();
+  TEST_CHECK(d != NULL);
+  TEST_EQ_INT(csvw_gzip_member(d, "hello,world\n", 12, &m), LR_OK);
+  csvw_deflater_free(d);
   TEST_CHECK(memcmp(m.data, "keep", 4) == 0);
   members = gunzip_members((unsigned char *)m.data + 4, m.len - 4, mi, 8, &raw);
   TEST_EQ_INT(members, 1);
@@ -437,24 +443,122 @@ static void test_gzip_threads(void) {
 }
 
 /* csvw_gzip_member's bytes depend only on its input, not on what the output buffer
- * already holds or how much room it kept from earlier members (the writer reuses one
- * buffer per thread, each with its own history). */
+ * already holds or how much room it kept from earlier members, nor on what the deflater
+ * compressed before (the writer reuses one buffer and one deflater per thread, each with
+ * its own history). */
 static void test_gzip_member_pure(void) {
   size_t n = ((size_t)4 << 20) - 7;
   char *data = make_csv(n);
+  csvw_deflater *fresh_d = csvw_deflater_new(), *used_d = csvw_deflater_new();
+  TEST_CHECK(fresh_d != NULL && used_d != NULL);
   lr_buf fresh = { 0 }, used = { 0 }, small = { 0 };
-  TEST_EQ_INT(csvw_gzip_member(data, n, &fresh), LR_OK);
-  TEST_EQ_INT(csvw_gzip_member(data + 100, n - 100, &used), LR_OK); /* leaves capacity */
+  TEST_EQ_INT(csvw_gzip_member(fresh_d, data, n, &fresh), LR_OK);
+  TEST_EQ_INT(csvw_gzip_member(used_d, data + 100, n - 100, &used), LR_OK); /* leaves capacity */
   used.len = 0;
-  TEST_EQ_INT(csvw_gzip_member(data, n, &used), LR_OK);
+  TEST_EQ_INT(csvw_gzip_member(used_d, data, n, &used), LR_OK);
   TEST_CHECK(used.len == fresh.len && memcmp(used.data, fresh.data, fresh.len) == 0);
   lr_buf_put(&small, "prefix", 6);
-  TEST_EQ_INT(csvw_gzip_member(data, n, &small), LR_OK);
+  TEST_EQ_INT(csvw_gzip_member(used_d, data, n, &small), LR_OK);
   TEST_CHECK(small.len == fresh.len + 6 && memcmp(small.data + 6, fresh.data, fresh.len) == 0);
   lr_buf_release(&fresh);
   lr_buf_release(&used);
   lr_buf_release(&small);
+  csvw_deflater_free(fresh_d);
+  csvw_deflater_free(used_d);
   free(data);
+}
+
+struct member_job {
+  csvw_deflater *deflater;
+  const char *in;
+  size_t len;
+  lr_buf out;
+  int rc;
+};
+
+static void *member_on_thread(void *arg) {
+  struct member_job *job = arg;
+  job->rc = csvw_gzip_member(job->deflater, job->in, job->len, &job->out);
+  return NULL;
+}
+
+/* Four letters or digits whose bytes ISA-L's level-1 body hashes to `slot`, as it hashes
+ * a stream's first four bytes (zplace_slot of an address is that hash of address >> 16). */
+static void text_of_slot(uint32_t slot, char out[5]) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  for (uint32_t n = 0;; n++) {
+    uint32_t v = n, word = 0;
+    for (int i = 0; i < 4; i++) {
+      out[i] = alphabet[v % 36];
+      v /= 36;
+      word |= (uint32_t)(unsigned char)out[i] << (8 * i);
+    }
+    out[4] = '\0';
+    if (zplace_slot((uintptr_t)word << 16) == slot) return;
+  }
+}
+
+/* Three rows starting with the same four bytes, and rows between them. */
+static void make_repeating_input(const char head[5], lr_buf *in) {
+  for (int k = 0; k < 3; k++) {
+    lr_buf_put(in, head, 4);
+    lr_buf_put(in, ",Emma Smith,emma.smith@example.com,owner_29\n", 44);
+    for (int line = 0; line < 40; line++) {
+      char row[64];
+      int n = snprintf(row, sizeof row, "L%07d,%d,lead %d of batch %d\n", k * 40 + line,
+                       line * 37 % 101, line, k);
+      lr_buf_put(in, row, (size_t)n);
+    }
+  }
+}
+
+#define ANY_ADDRESS_SLOTS 6
+
+/* csvw_gzip_member's bytes depend neither on the deflater's address nor on the calling
+ * thread's stack. ISA-L files a new stream's third byte under a hash of the isal_zstream's
+ * own address (zplace.c): a stream whose 64 KiB window hashes to the slot of the input's
+ * first four bytes loses their entry, and a later repeat of them goes unmatched. So each
+ * input here starts with, and repeats, four bytes of the slot of one of the places a
+ * stream could lie: either deflater, or the top windows of a thread stack placed by the
+ * test, where a compressor's frame would be. One deflater compresses on the main thread,
+ * the other on that stack; their bytes must agree. */
+static void test_gzip_member_any_address(void) {
+  size_t stack_bytes = (size_t)1 << 20;
+  void *stack = mmap(NULL, stack_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                     -1, 0);
+  csvw_deflater *on_main_d = csvw_deflater_new(), *on_thread_d = csvw_deflater_new();
+  TEST_CHECK(stack != MAP_FAILED && on_main_d != NULL && on_thread_d != NULL);
+  if (stack == MAP_FAILED || on_main_d == NULL || on_thread_d == NULL) return;
+  uintptr_t top_window = ((uintptr_t)stack + stack_bytes - 1) >> 16;
+  uint32_t slots[ANY_ADDRESS_SLOTS] = { zplace_slot((uintptr_t)on_main_d),
+                                        zplace_slot((uintptr_t)on_thread_d) };
+  for (int i = 2; i < ANY_ADDRESS_SLOTS; i++) {
+    slots[i] = zplace_slot((top_window - (uintptr_t)(i - 2)) << 16);
+  }
+  for (int i = 0; i < ANY_ADDRESS_SLOTS; i++) {
+    char head[5];
+    text_of_slot(slots[i], head);
+    lr_buf in = { 0 };
+    make_repeating_input(head, &in);
+    lr_buf on_main = { 0 };
+    TEST_EQ_INT(csvw_gzip_member(on_main_d, in.data, in.len, &on_main), LR_OK);
+    struct member_job job = { on_thread_d, in.data, in.len, { 0 }, -1 };
+    pthread_attr_t attr;
+    pthread_t thread;
+    pthread_attr_init(&attr);
+    pthread_attr_setstack(&attr, stack, stack_bytes);
+    TEST_EQ_INT(pthread_create(&thread, &attr, member_on_thread, &job), 0);
+    pthread_join(thread, NULL);
+    pthread_attr_destroy(&attr);
+    TEST_EQ_INT(job.rc, LR_OK);
+    TEST_CHECK(job.out.len == on_main.len && memcmp(job.out.data, on_main.data, on_main.len) == 0);
+    lr_buf_release(&job.out);
+    lr_buf_release(&on_main);
+    lr_buf_release(&in);
+  }
+  csvw_deflater_free(on_main_d);
+  csvw_deflater_free(on_thread_d);
+  munmap(stack, stack_bytes);
 }
 
 /* Writes s with fsync on (the directory is fsynced too) and commits. */
@@ -636,6 +740,7 @@ int main(void) {
   test_gzip();
   test_gzip_threads();
   test_gzip_member_pure();
+  test_gzip_member_any_address();
   test_write_file();
   test_finish_publish();
   test_publish_replaces();
