@@ -538,11 +538,8 @@ static void csvw_emit_members(csvw *w, int last) {
     csvw_zslot *slot = &zslots[k];
     slot->out.len = 0;
     if (slot->deflater == NULL) slot->deflater = csvw_deflater_new();
-    if (slot->deflater == NULL) {
-      failed = 1;
-    } else if (csvw_gzip_member(slot->deflater, data + off, len, &slot->out) != LR_OK) {
-      failed = 1;
-    }
+    failed |= slot->deflater == NULL ||
+              csvw_gzip_member(slot->deflater, data + off, len, &slot->out) != LR_OK;
   }
   if (failed) csvw_keep_error(w, "compress", ENOMEM);
   for (int k = 0; k < n; k++) csvw_write_fd(w, zslots[k].out.data, zslots[k].out.len);

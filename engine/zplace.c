@@ -1,7 +1,8 @@
 /* zplace.c — places ISA-L deflate streams where their address cannot change their output.
  *
  * Owns: zplace_map/zplace_unmap, the anonymous mappings csvw_gzip_member puts its
- * isal_zstream and level buffer in, and zplace_slot, the hash that decides where.
+ * isal_zstream and level buffer in, and zplace_slot, the hash that decides where. Built
+ * only with ISA-L (LR_HAVE_ISAL): zlib's output does not depend on where its state lies.
  *
  * Why: ISA-L's level-1 and level-2 deflate body (isal_deflate_icf_body_hash_hist_01/02/04,
  * igzip_icf_body_h1_gr_bt.asm, unchanged from 2.30 through 2.32) begins a stream at
@@ -23,7 +24,9 @@
  */
 #include "zplace.h"
 
+#if LR_HAVE_ISAL
 #include <errno.h>
+#include <isa-l.h>
 #include <sys/mman.h>
 
 #define ZPLACE_WINDOW_SHIFT 16
@@ -32,35 +35,15 @@
 /* Windows below 16 MiB are never tried (mmap_min_addr, the program's own image). */
 #define ZPLACE_LOWEST_WINDOW ((uintptr_t)1 << 8)
 
-/* CRC-32C (Castagnoli, reflected polynomial 0x82F63B78) of a 32-bit value, seed 0 and no
- * final inversion: what the crc32 instruction computes, one table lookup per byte. */
-static uint32_t zplace_crc32c(const uint32_t table[256], uint32_t value) {
-  uint32_t crc = 0;
-  for (int i = 0; i < 4; i++) crc = (crc >> 8) ^ table[(crc ^ (value >> (8 * i))) & 0xff];
-  return crc;
-}
-
-static void zplace_fill_table(uint32_t table[256]) {
-  for (uint32_t n = 0; n < 256; n++) {
-    uint32_t c = n;
-    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0x82F63B78u & (0u - (c & 1)));
-    table[n] = c;
-  }
-}
-
-static uint32_t zplace_window_slot(const uint32_t table[256], uintptr_t window) {
-  return zplace_crc32c(table, (uint32_t)window) & ((1u << ZPLACE_SLOT_BITS) - 1);
-}
-
+/* ISA-L's crc32_iscsi with seed 0 is the crc32 instruction's CRC-32C, over the window
+ * number's four bytes in register (little-endian) order. */
 uint32_t zplace_slot(uintptr_t addr) {
-  uint32_t table[256];
-  zplace_fill_table(table);
-  return zplace_window_slot(table, addr >> ZPLACE_WINDOW_SHIFT);
+  uint32_t window = (uint32_t)(addr >> ZPLACE_WINDOW_SHIFT);
+  return crc32_iscsi((unsigned char *)&window, (int)sizeof window, 0) &
+         ((1u << ZPLACE_SLOT_BITS) - 1);
 }
 
 void *zplace_map(size_t bytes) {
-  uint32_t table[256];
-  zplace_fill_table(table);
   void *hint = mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (hint == MAP_FAILED) return NULL;
   munmap(hint, bytes);
@@ -68,7 +51,7 @@ void *zplace_map(size_t bytes) {
   uintptr_t floor = top > ZPLACE_MAX_WINDOWS + ZPLACE_LOWEST_WINDOW ? top - ZPLACE_MAX_WINDOWS
                                                                      : ZPLACE_LOWEST_WINDOW;
   for (uintptr_t w = top; w >= floor; w--) {
-    if (zplace_window_slot(table, w) != 0) continue;
+    if (zplace_slot(w << ZPLACE_WINDOW_SHIFT) != 0) continue;
     void *want = (void *)(w << ZPLACE_WINDOW_SHIFT);
     void *p = mmap(want, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
@@ -85,3 +68,4 @@ void *zplace_map(size_t bytes) {
 void zplace_unmap(void *p, size_t bytes) {
   munmap(p, bytes);
 }
+#endif

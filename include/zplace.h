@@ -1,5 +1,6 @@
 /* zplace.h — memory for an ISA-L deflate stream at an address that cannot change the
- * stream's output (see engine/zplace.c for the ISA-L behaviour this works around). */
+ * stream's output (see engine/zplace.c for the ISA-L behaviour this works around). The
+ * functions exist only in a build with ISA-L (LR_HAVE_ISAL). */
 #ifndef LR_ZPLACE_H
 #define LR_ZPLACE_H
 
